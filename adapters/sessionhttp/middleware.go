@@ -1,0 +1,70 @@
+package sessionhttp
+
+import (
+	"net/http"
+
+	"github.com/sessiongate/sessiongate/core"
+)
+
+// Config configures the middleware. The zero value requires a valid session
+// on every request and answers refusals with core.ErrorResponse.
+type Config struct {
+	// Optional lets requests without a token through anonymously; an invalid
+	// token is still refused.
+	Optional bool
+	// Skipper, when it returns true, passes the request on untouched (health
+	// checks, CORS preflight).
+	Skipper func(r *http.Request) bool
+	// ErrorHandler answers a refused request. err is a *core.Error; the
+	// Set-Cookie lines of the decision are already on w. Default: WriteError.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// New returns middleware that lets a request through only with a session
+// the gate verifies, and puts the session in the request context.
+func New(gate *core.Gate, cfg Config) (func(http.Handler) http.Handler, error) {
+	if gate == nil {
+		return nil, &core.ConfigError{Field: "gate", Reason: "is nil; build one with core.New"}
+	}
+	onError := cfg.ErrorHandler
+	if onError == nil {
+		onError = WriteError
+	}
+	opts := core.CheckOptions{Optional: cfg.Optional}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if cfg.Skipper != nil && cfg.Skipper(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			d := gate.Check(core.HTTPRequest(r), opts)
+			for _, c := range d.SetCookies {
+				w.Header().Add("Set-Cookie", c)
+			}
+			if d.Err != nil {
+				onError(w, r, d.Err)
+				return
+			}
+			if d.Session != nil {
+				r = r.WithContext(core.WithSession(r.Context(), d.Session))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}, nil
+}
+
+// WriteError writes core's default answer to err.
+func WriteError(w http.ResponseWriter, _ *http.Request, err error) {
+	resp := core.ErrorResponse(err)
+	for _, h := range resp.Header {
+		w.Header().Add(h[0], h[1])
+	}
+	w.WriteHeader(resp.Status)
+	w.Write(resp.Body)
+}
+
+// FromRequest returns the session the middleware verified; ok is false for
+// an anonymous request in optional mode.
+func FromRequest(r *http.Request) (s *core.Session, ok bool) {
+	return core.SessionFromContext(r.Context())
+}

@@ -1,0 +1,123 @@
+package core
+
+import (
+	"errors"
+	"net"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Domain errors, wrapped by the ConfigError that New returns and by the
+// errors of NormalizeCookieDomain and CommonCookieDomain.
+var (
+	errDomainEmpty        = errors.New("is empty")
+	errDomainIP           = errors.New("is an IP address; browsers only accept host-only cookies for IPs: leave the cookie domain unset")
+	errDomainLocalhost    = errors.New("is localhost; browsers reject Domain=localhost: alias a named domain (e.g. app.example.test) instead")
+	errDomainPublicSuffix = errors.New("is a public suffix; browsers reject cookies for it")
+	errDomainMalformed    = errors.New("is not a valid domain name")
+)
+
+// NormalizeCookieDomain turns a configured cookie domain into the form core
+// compares and writes: trimmed, lower case, without scheme, port, path, query,
+// fragment or leading dot, IDNA-encoded to punycode. It refuses IP addresses,
+// localhost and its subdomains, public suffixes (from the public suffix list)
+// and malformed names. ".Example.COM", "example.com" and
+// "https://example.com:8443/x" all normalise to "example.com".
+func NormalizeCookieDomain(raw string) (string, error) {
+	host, err := normalizeHost(raw)
+	if err != nil {
+		return "", err
+	}
+	if ps, _ := publicsuffix.PublicSuffix(host); ps == host {
+		return "", errDomainPublicSuffix
+	}
+	return host, nil
+}
+
+// normalizeHost applies every rule of NormalizeCookieDomain except the public
+// suffix check.
+func normalizeHost(raw string) (string, error) {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	if i := strings.Index(s, "://"); i >= 0 {
+		u, err := url.Parse(s)
+		if err != nil {
+			return "", errDomainMalformed
+		}
+		s = u.Host
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	if strings.HasPrefix(s, "[") || strings.Count(s, ":") > 1 {
+		return "", errDomainIP // bracketed or bare IPv6 literal
+	}
+	if h, port, ok := strings.Cut(s, ":"); ok {
+		if port == "" || strings.Trim(port, "0123456789") != "" {
+			return "", errDomainMalformed
+		}
+		s = h
+	}
+	s = strings.TrimPrefix(s, ".")
+	s = strings.TrimSuffix(s, ".")
+	if s == "" {
+		return "", errDomainEmpty
+	}
+	if net.ParseIP(s) != nil {
+		return "", errDomainIP
+	}
+	ascii, err := idna.Lookup.ToASCII(s)
+	if err != nil || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") {
+		return "", errDomainMalformed
+	}
+	if ascii == "localhost" || strings.HasSuffix(ascii, ".localhost") {
+		return "", errDomainLocalhost
+	}
+	return ascii, nil
+}
+
+// domainMatch reports whether host domain-matches domain (RFC 6265 5.1.3):
+// identical, or host ends in "." + domain. Both are normalised; host must not
+// be an IP address (normalizeHost already refuses those).
+func domainMatch(host, domain string) bool {
+	return host == domain || (len(host) > len(domain) && strings.HasSuffix(host, domain) && host[len(host)-len(domain)-1] == '.')
+}
+
+// CommonCookieDomain returns the cookie domain that covers every given API
+// host, with a leading dot (api.example.com and api2.example.com give
+// ".example.com"; a.b.example.com and c.b.example.com give ".b.example.com").
+// It errors when the hosts share no registrable domain (api.example.com and
+// api.otherdomain.com), or when a host is an IP, localhost or malformed.
+func CommonCookieDomain(hosts ...string) (string, error) {
+	if len(hosts) == 0 {
+		return "", errors.New("sessiongate: CommonCookieDomain needs at least one host")
+	}
+	var common []string
+	var site string
+	for i, raw := range hosts {
+		h, err := normalizeHost(raw)
+		if err != nil {
+			return "", &ConfigError{Field: "host", Value: raw, Reason: err.Error()}
+		}
+		s, err := publicsuffix.EffectiveTLDPlusOne(h)
+		if err != nil {
+			return "", &ConfigError{Field: "host", Value: raw, Reason: errDomainPublicSuffix.Error()}
+		}
+		labels := strings.Split(h, ".")
+		if i == 0 {
+			site, common = s, labels
+			continue
+		}
+		if s != site {
+			return "", &ConfigError{Field: "host", Value: raw, Reason: "shares no registrable domain with " + hosts[0] + "; one cookie cannot cover both: use the Authorization header"}
+		}
+		n := 0
+		for n < len(common) && n < len(labels) && common[len(common)-1-n] == labels[len(labels)-1-n] {
+			n++
+		}
+		common = common[len(common)-n:]
+	}
+	return "." + strings.Join(common, "."), nil
+}

@@ -1,0 +1,201 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors, one per failure kind. Every error a Gate returns from a
+// request matches exactly one of them with errors.Is. None of their messages,
+// nor the messages of the errors that wrap them, ever contain a token.
+var (
+	// ErrNoToken: the request carried no session token in any enabled source.
+	ErrNoToken = errors.New("no session token")
+	// ErrMalformedRequest: the request itself is malformed, e.g. it carries
+	// more than one Authorization header (RFC 6750 invalid_request, 400).
+	ErrMalformedRequest = errors.New("malformed authorization request")
+	// ErrMalformed: the token is not a well-formed JWS compact JWT, or it
+	// names a critical header extension this verifier does not understand.
+	ErrMalformed = errors.New("malformed session token")
+	// ErrTokenTooLarge: the token is longer than Config.MaxTokenSize; it was
+	// rejected before any parsing.
+	ErrTokenTooLarge = errors.New("session token too large")
+	// ErrAlgorithm: the token's alg is not allowed (including "none"), or does
+	// not fit the type of the key it names.
+	ErrAlgorithm = errors.New("session token algorithm not allowed")
+	// ErrSignature: the signature does not verify.
+	ErrSignature = errors.New("session token signature invalid")
+	// ErrUnknownKey: no key of the token's issuer matches its kid, even after
+	// a permitted refresh of the issuer's key set.
+	ErrUnknownKey = errors.New("session token signed by an unknown key")
+	// ErrExpired: exp is in the past (beyond the leeway).
+	ErrExpired = errors.New("session token expired")
+	// ErrNotYetValid: nbf is in the future (beyond the leeway).
+	ErrNotYetValid = errors.New("session token not yet valid")
+	// ErrIssuedInFuture: iat is in the future (beyond the leeway).
+	ErrIssuedInFuture = errors.New("session token issued in the future")
+	// ErrIssuer: iss is missing or not one of the configured issuers.
+	ErrIssuer = errors.New("session token issuer not accepted")
+	// ErrAudience: aud does not name any configured audience.
+	ErrAudience = errors.New("session token audience not accepted")
+	// ErrClaims: a required claim is missing or has the wrong type, or the
+	// Config.ValidateClaims hook refused the session.
+	ErrClaims = errors.New("session token claims invalid")
+	// ErrKeysUnavailable: the issuer's keys could not be fetched and none are
+	// cached; the request may succeed later (503).
+	ErrKeysUnavailable = errors.New("session keys unavailable")
+	// ErrCrossSite: a cookie-borne token arrived on an unsafe method from a
+	// cross-site origin that is not trusted (403).
+	ErrCrossSite = errors.New("cross-site request refused")
+	// ErrConfig: a configuration value is invalid. Returned only by
+	// constructors, never from a request.
+	ErrConfig = errors.New("invalid sessiongate configuration")
+)
+
+// Error is the typed error a Gate returns for a refused request. Kind is one
+// of the sentinel errors above; errors.Is(err, Kind) holds. Err, when set, is
+// the underlying cause (never containing the token).
+type Error struct {
+	Kind   error
+	Source Source
+	Err    error
+}
+
+// Error returns the kind's message and the cause, if any.
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return "sessiongate: " + e.Kind.Error()
+	}
+	return "sessiongate: " + e.Kind.Error() + ": " + e.Err.Error()
+}
+
+// Is reports whether target is this error's kind.
+func (e *Error) Is(target error) bool { return target == e.Kind }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func newError(kind error, cause error) *Error { return &Error{Kind: kind, Err: cause} }
+
+// ConfigError names the configuration field and value that New refused.
+// errors.Is(err, ErrConfig) holds.
+type ConfigError struct {
+	Field  string
+	Value  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("sessiongate: config %s: %s", e.Field, e.Reason)
+	}
+	return fmt.Sprintf("sessiongate: config %s %q: %s", e.Field, e.Value, e.Reason)
+}
+
+// Is reports whether target is ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+func configErr(field, value, reason string, args ...any) error {
+	return &ConfigError{Field: field, Value: value, Reason: fmt.Sprintf(reason, args...)}
+}
+
+// Response is the HTTP answer to a refused request: status, headers (in
+// order, to be added) and body. Adapters write it as it is.
+type Response struct {
+	Status int
+	Header [][2]string
+	Body   []byte
+}
+
+// failure describes how one error kind is answered.
+type failure struct {
+	status      int
+	code        string // RFC 6750 error code; "" for a request with no token
+	description string
+}
+
+func describe(kind error) failure {
+	switch kind {
+	case ErrNoToken:
+		return failure{http.StatusUnauthorized, "", "no session token"}
+	case ErrMalformedRequest:
+		return failure{http.StatusBadRequest, "invalid_request", "more than one Authorization header"}
+	case ErrMalformed:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token is malformed"}
+	case ErrTokenTooLarge:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token is too large"}
+	case ErrAlgorithm:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token algorithm is not allowed"}
+	case ErrSignature:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token signature is invalid"}
+	case ErrUnknownKey:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token is signed by an unknown key"}
+	case ErrExpired:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token has expired"}
+	case ErrNotYetValid:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token is not valid yet"}
+	case ErrIssuedInFuture:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token was issued in the future"}
+	case ErrIssuer:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token issuer is not accepted"}
+	case ErrAudience:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token audience is not accepted"}
+	case ErrClaims:
+		return failure{http.StatusUnauthorized, "invalid_token", "the session token claims are invalid"}
+	case ErrKeysUnavailable:
+		return failure{http.StatusServiceUnavailable, "temporarily_unavailable", "session keys are unavailable, try again later"}
+	case ErrCrossSite:
+		return failure{http.StatusForbidden, "cross_site_request", "cross-site request with a session cookie refused"}
+	}
+	return failure{http.StatusUnauthorized, "invalid_token", "the session token is invalid"}
+}
+
+// StatusCode returns the HTTP status core answers err with: 401, 400, 403 or
+// 503 for the kinds above, 401 for any other error.
+func StatusCode(err error) int { return describe(kindOf(err)).status }
+
+func kindOf(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return err
+}
+
+// ErrorResponse renders err the way every adapter answers it by default:
+// status by kind, WWW-Authenticate: Bearer with the RFC 6750 error code for
+// 401 and 400, Retry-After for 503, Cache-Control: no-store, and a small JSON
+// body {"error": ..., "error_description": ...}. The body is built from fixed
+// texts only, so it never contains the token or a cause's message.
+func ErrorResponse(err error) Response {
+	f := describe(kindOf(err))
+	code := f.code
+	if code == "" {
+		code = "unauthorized"
+	}
+	h := make([][2]string, 0, 4)
+	switch f.status {
+	case http.StatusUnauthorized, http.StatusBadRequest:
+		if f.code == "" {
+			h = append(h, [2]string{"WWW-Authenticate", "Bearer"})
+		} else {
+			h = append(h, [2]string{"WWW-Authenticate", `Bearer error="` + f.code + `", error_description="` + f.description + `"`})
+		}
+	case http.StatusServiceUnavailable:
+		h = append(h, [2]string{"Retry-After", "5"})
+	}
+	h = append(h,
+		[2]string{"Content-Type", "application/json; charset=utf-8"},
+		[2]string{"Cache-Control", "no-store"},
+	)
+	var b strings.Builder
+	b.WriteString(`{"error":`)
+	b.WriteString(strconv.Quote(code))
+	b.WriteString(`,"error_description":`)
+	b.WriteString(strconv.Quote(f.description))
+	b.WriteString("}\n")
+	return Response{Status: f.status, Header: h, Body: []byte(b.String())}
+}

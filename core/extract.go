@@ -1,0 +1,161 @@
+package core
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Request is the read-only view of an incoming request that core decides on.
+// Adapters implement it over their framework's request; HTTPRequest does so
+// for *http.Request (net/http, Gin, Echo).
+type Request interface {
+	// Method is the HTTP method, upper case.
+	Method() string
+	// Host is the request's Host header (authority), with port if present.
+	Host() string
+	// Header returns every value of the named header, one per header line,
+	// in arrival order; nil when absent. Core reads Authorization, Cookie,
+	// Origin, Sec-Fetch-Site and the configured custom header through it.
+	Header(name string) []string
+	// Query returns the first value of the named query parameter.
+	Query(name string) string
+}
+
+// HTTPRequest views r as a Request without copying it.
+func HTTPRequest(r *http.Request) Request { return httpRequest{r} }
+
+// httpRequest is pointer-shaped, so converting it to Request does not allocate.
+type httpRequest struct{ r *http.Request }
+
+func (v httpRequest) Method() string { return v.r.Method }
+func (v httpRequest) Host() string   { return v.r.Host }
+func (v httpRequest) Header(name string) []string {
+	return v.r.Header[http.CanonicalHeaderKey(name)]
+}
+func (v httpRequest) Query(name string) string {
+	if v.r.URL == nil {
+		return ""
+	}
+	return v.r.URL.Query().Get(name)
+}
+
+// Transfer selects where the session token may come from.
+type Transfer int
+
+const (
+	// TransferAny (default) tries the header sources first, then cookies when
+	// the header has no token or its token fails verification.
+	TransferAny Transfer = iota
+	// TransferHeader reads only the Authorization header (and the optional
+	// custom header and query parameter).
+	TransferHeader
+	// TransferCookie reads only cookies.
+	TransferCookie
+)
+
+// String returns "any", "header" or "cookie".
+func (t Transfer) String() string {
+	switch t {
+	case TransferAny:
+		return "any"
+	case TransferHeader:
+		return "header"
+	case TransferCookie:
+		return "cookie"
+	}
+	return "invalid"
+}
+
+// Source says where a session token came from.
+type Source string
+
+// Token sources.
+const (
+	SourceAuthorization Source = "authorization"
+	SourceCustomHeader  Source = "header"
+	SourceQuery         Source = "query"
+	SourceCookie        Source = "cookie"
+)
+
+// bearer extracts the token of an "Authorization: Bearer <token>" value.
+// The scheme is case-insensitive (RFC 7235) and is followed by one or more
+// spaces or tabs. ok is false when the scheme is not Bearer (another scheme
+// such as Basic carries no session token); a Bearer value with no token or
+// with white space inside the token is returned as malformed.
+func bearer(v string) (token string, ok, malformed bool) {
+	const scheme = "bearer"
+	v = strings.TrimLeft(v, " \t")
+	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return "", false, false
+	}
+	rest := v[len(scheme):]
+	if rest == "" {
+		return "", true, true
+	}
+	if rest[0] != ' ' && rest[0] != '\t' {
+		return "", false, false // e.g. "BearerX": another scheme
+	}
+	rest = strings.Trim(rest, " \t")
+	if rest == "" || strings.ContainsAny(rest, " \t,") {
+		return "", true, true
+	}
+	return rest, true, false
+}
+
+// cookieValue is one value of a session cookie name found in the request.
+type cookieValue struct {
+	name  string
+	value string
+}
+
+// maxCookieCandidates bounds how many session cookie values one request can
+// make core verify (each is a signature check).
+const maxCookieCandidates = 6
+
+// cookieValues returns every value of every configured name, in the order
+// of names (the current name first) and then of arrival, read from the raw
+// Cookie header lines: a browser sends one value per domain/path the cookie
+// was set on, and all of them matter. Exact duplicates are dropped; at most
+// maxCookieCandidates values are returned. dups lists the names that came
+// more than once.
+func cookieValues(lines []string, names []string) (vals []cookieValue, dups []string) {
+	for _, name := range names {
+		seen := 0
+		for _, line := range lines {
+			for line != "" {
+				var part string
+				part, line, _ = strings.Cut(line, ";")
+				part = strings.TrimLeft(part, " \t")
+				k, v, ok := strings.Cut(part, "=")
+				if !ok || strings.TrimRight(k, " \t") != name {
+					continue
+				}
+				v = strings.Trim(v, " \t")
+				if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				if v == "" {
+					continue
+				}
+				seen++
+				if seen == 2 {
+					dups = append(dups, name)
+				}
+				if containsValue(vals, v) || len(vals) == maxCookieCandidates {
+					continue
+				}
+				vals = append(vals, cookieValue{name: name, value: v})
+			}
+		}
+	}
+	return vals, dups
+}
+
+func containsValue(vals []cookieValue, v string) bool {
+	for _, c := range vals {
+		if c.value == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,314 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// JWKSOptions tune how keys are fetched from JWKS URLs and OIDC discovery.
+// Zero values take the defaults named on each field.
+type JWKSOptions struct {
+	// HTTPClient used for fetches. Default: a client of the gate's own.
+	HTTPClient *http.Client
+	// Timeout of one fetch (discovery and JWKS together). Default 5s.
+	Timeout time.Duration
+	// MaxResponseBytes bounds a discovery or JWKS response. Default 1 MiB.
+	MaxResponseBytes int64
+	// RefreshInterval between background refreshes when the JWKS response
+	// has no Cache-Control max-age. Default 10m.
+	RefreshInterval time.Duration
+	// MinRefreshInterval and MaxRefreshInterval bound a max-age the server
+	// asks for. Defaults 1m and 1h.
+	MinRefreshInterval time.Duration
+	MaxRefreshInterval time.Duration
+	// UnknownKeyCooldown: a token naming an unknown kid triggers at most one
+	// fetch per cooldown per issuer. Default 30s.
+	UnknownKeyCooldown time.Duration
+	// AllowStartWithoutKeys lets New succeed when an issuer's keys cannot be
+	// fetched at start: requests then get 503 (ErrKeysUnavailable) until a
+	// background or on-demand fetch succeeds. Default false: New fails.
+	AllowStartWithoutKeys bool
+}
+
+func (o *JWKSOptions) defaults() error {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&o.Timeout, 5*time.Second)
+	def(&o.RefreshInterval, 10*time.Minute)
+	def(&o.MinRefreshInterval, time.Minute)
+	def(&o.MaxRefreshInterval, time.Hour)
+	def(&o.UnknownKeyCooldown, 30*time.Second)
+	if o.MaxResponseBytes == 0 {
+		o.MaxResponseBytes = 1 << 20
+	}
+	for name, d := range map[string]time.Duration{
+		"JWKS.Timeout": o.Timeout, "JWKS.RefreshInterval": o.RefreshInterval, "JWKS.MinRefreshInterval": o.MinRefreshInterval,
+		"JWKS.MaxRefreshInterval": o.MaxRefreshInterval, "JWKS.UnknownKeyCooldown": o.UnknownKeyCooldown,
+	} {
+		if d < 0 {
+			return configErr(name, d.String(), "must not be negative")
+		}
+	}
+	if o.MaxResponseBytes < 0 {
+		return configErr("JWKS.MaxResponseBytes", strconv.FormatInt(o.MaxResponseBytes, 10), "must not be negative")
+	}
+	if o.MinRefreshInterval > o.MaxRefreshInterval {
+		return configErr("JWKS.MinRefreshInterval", o.MinRefreshInterval.String(), "is above JWKS.MaxRefreshInterval %s", o.MaxRefreshInterval)
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: o.Timeout}
+	}
+	return nil
+}
+
+// maxUnknownKids bounds the memory of unknown kids between fetches, so a
+// flood of random kids cannot grow it.
+const maxUnknownKids = 1024
+
+// jwksCache holds the keys of one issuer's JWKS URL. It is owned by a Gate,
+// refreshes in the background until Close, and is safe for concurrent use.
+type jwksCache struct {
+	issuer    string
+	discovery bool
+	opts      JWKSOptions
+	now       func() time.Time
+	log       *slog.Logger
+
+	keys    atomic.Pointer[keySet]
+	sf      singleflight.Group
+	started atomic.Bool
+
+	mu          sync.Mutex
+	url         string // JWKS URL; found by discovery when empty
+	lastOnKid   time.Time
+	unknown     map[string]struct{}
+	nextRefresh time.Duration
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newJWKSCache(issuer, url string, discovery bool, opts JWKSOptions, now func() time.Time, log *slog.Logger) *jwksCache {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &jwksCache{
+		issuer: issuer, url: url, discovery: discovery, opts: opts, now: now, log: log,
+		ctx: ctx, cancel: cancel, done: make(chan struct{}),
+	}
+}
+
+// start runs the background refresher until close.
+func (c *jwksCache) start() {
+	c.started.Store(true)
+	go func() {
+		defer close(c.done)
+		failures := 0
+		for {
+			wait := c.interval()
+			if c.keys.Load() == nil || failures > 0 {
+				// Retry sooner while keys are missing or stale: 1s, 2s, 4s... up to the interval.
+				wait = min(time.Second<<min(failures, 10), wait)
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-c.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			if err := c.refresh(true); err != nil {
+				failures++
+			} else {
+				failures = 0
+			}
+		}
+	}()
+}
+
+func (c *jwksCache) close() {
+	c.cancel()
+	if c.started.Load() {
+		<-c.done
+	}
+}
+
+func (c *jwksCache) interval() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nextRefresh > 0 {
+		return c.nextRefresh
+	}
+	return c.opts.RefreshInterval
+}
+
+// refresh fetches the key set; concurrent callers share one fetch. A fetch
+// triggered by an unknown kid (scheduled == false) happens at most once per
+// UnknownKeyCooldown. A failed fetch keeps the last good keys.
+func (c *jwksCache) refresh(scheduled bool) error {
+	_, err, _ := c.sf.Do("fetch", func() (any, error) {
+		if !scheduled {
+			c.mu.Lock()
+			now := c.now()
+			if !c.lastOnKid.IsZero() && now.Sub(c.lastOnKid) < c.opts.UnknownKeyCooldown {
+				c.mu.Unlock()
+				return nil, errCooldown
+			}
+			c.lastOnKid = now
+			c.mu.Unlock()
+		}
+		ks, maxAge, err := c.fetch()
+		if err != nil {
+			c.log.Warn("sessiongate: fetching JWKS failed; keeping the last good keys", "issuer", c.issuer, "error", err)
+			return nil, err
+		}
+		c.keys.Store(ks)
+		c.mu.Lock()
+		c.unknown = nil
+		c.nextRefresh = maxAge
+		c.mu.Unlock()
+		return nil, nil
+	})
+	return err
+}
+
+var errCooldown = errors.New("unknown-key fetch cooling down")
+
+// lookup returns the keys that may verify a token with kid and alg,
+// refreshing once (subject to the cooldown) when kid is unknown.
+func (c *jwksCache) lookup(kid, alg string) ([]any, *Error) {
+	ks := c.keys.Load()
+	if keys, known := ks.match(kid, alg); len(keys) > 0 {
+		return keys, nil
+	} else if known {
+		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit key %q", alg, kid))
+	}
+	if ks != nil {
+		c.mu.Lock()
+		_, remembered := c.unknown[kid]
+		c.mu.Unlock()
+		if remembered {
+			return nil, newError(ErrUnknownKey, nil)
+		}
+	}
+	_ = c.refresh(false)
+	ks = c.keys.Load()
+	if ks == nil {
+		return nil, newError(ErrKeysUnavailable, nil)
+	}
+	keys, known := ks.match(kid, alg)
+	if len(keys) > 0 {
+		return keys, nil
+	}
+	if known {
+		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit key %q", alg, kid))
+	}
+	c.mu.Lock()
+	if c.unknown == nil {
+		c.unknown = make(map[string]struct{})
+	}
+	if len(c.unknown) < maxUnknownKids {
+		c.unknown[kid] = struct{}{}
+	}
+	c.mu.Unlock()
+	return nil, newError(ErrUnknownKey, nil)
+}
+
+// fetch downloads and parses the key set, resolving the JWKS URL through
+// OIDC discovery first when needed. It returns the refresh interval the
+// response's Cache-Control max-age asks for (bounded), or 0.
+func (c *jwksCache) fetch() (*keySet, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.Timeout)
+	defer cancel()
+	c.mu.Lock()
+	url := c.url
+	c.mu.Unlock()
+	if url == "" {
+		var doc struct {
+			Issuer  string `json:"issuer"`
+			JWKSURI string `json:"jwks_uri"`
+		}
+		body, _, err := c.get(ctx, strings.TrimSuffix(c.issuer, "/")+"/.well-known/openid-configuration")
+		if err != nil {
+			return nil, 0, fmt.Errorf("OIDC discovery: %w", err)
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			return nil, 0, fmt.Errorf("OIDC discovery document is not JSON: %w", err)
+		}
+		if doc.Issuer != c.issuer {
+			return nil, 0, fmt.Errorf("OIDC discovery document names issuer %q, want %q", doc.Issuer, c.issuer)
+		}
+		if !strings.HasPrefix(doc.JWKSURI, "https://") && !strings.HasPrefix(doc.JWKSURI, "http://") {
+			return nil, 0, fmt.Errorf("OIDC discovery document has no usable jwks_uri")
+		}
+		url = doc.JWKSURI
+		c.mu.Lock()
+		c.url = url
+		c.mu.Unlock()
+	}
+	body, h, err := c.get(ctx, url)
+	if err != nil {
+		return nil, 0, err
+	}
+	ks, err := parseJWKS(body)
+	if err != nil {
+		return nil, 0, err
+	}
+	return ks, c.maxAge(h.Get("Cache-Control")), nil
+}
+
+func (c *jwksCache) get(ctx context.Context, url string) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.opts.HTTPClient.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if int64(len(body)) > c.opts.MaxResponseBytes {
+		return nil, nil, fmt.Errorf("GET %s: response larger than %d bytes", url, c.opts.MaxResponseBytes)
+	}
+	return body, resp.Header, nil
+}
+
+// maxAge reads max-age from a Cache-Control value, bounded by the options;
+// 0 when absent or unusable.
+func (c *jwksCache) maxAge(cc string) time.Duration {
+	for _, d := range strings.Split(cc, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(d), "=")
+		if !ok || !strings.EqualFold(k, "max-age") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+		if err != nil || n < 0 {
+			return 0
+		}
+		age := time.Duration(min(n, int64(365*24*3600))) * time.Second
+		return min(max(age, c.opts.MinRefreshInterval), c.opts.MaxRefreshInterval)
+	}
+	return 0
+}
