@@ -508,4 +508,3 @@ func (g *Gate) warnDuplicate(name string) {
 			"cookie", name)
 	}
 }
-
