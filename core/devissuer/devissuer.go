@@ -220,30 +220,8 @@ func (i *Issuer) Handler() http.Handler {
 			"id_token_signing_alg_values_supported": []string{"ES256"},
 		})
 	})
-	mint := func(w http.ResponseWriter, r *http.Request) (string, time.Time, bool) {
-		sub := r.FormValue("sub")
-		if sub == "" {
-			sub = "dev-user"
-		}
-		ttl := i.cfg.TTL
-		if v := r.FormValue("ttl"); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ttl must be a Go duration such as 15m"})
-				return "", time.Time{}, false
-			}
-			ttl = d
-		}
-		now := i.cfg.Clock()
-		tok, err := i.Mint(Claims{Subject: sub, TTL: ttl, IssuedAt: now})
-		if err != nil {
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "minting failed"})
-			return "", time.Time{}, false
-		}
-		return tok, now.Add(ttl), true
-	}
 	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
-		if tok, exp, ok := mint(w, r); ok {
+		if tok, exp, ok := i.mintFor(w, r); ok {
 			writeJSON(w, http.StatusOK, map[string]any{"token": tok, "token_type": "Bearer", "expires_at": exp.Unix()})
 		}
 	})
@@ -252,10 +230,7 @@ func (i *Issuer) Handler() http.Handler {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "this dev issuer has no cookie writer configured"})
 			return
 		}
-		if tok, exp, ok := mint(w, r); ok {
-			http.SetCookie(w, i.cfg.Cookies.Set(i.cfg.CookieName, tok, exp))
-			redirectOrOK(w, r)
-		}
+		i.LoginHandler(i.cfg.Cookies, i.cfg.CookieName).ServeHTTP(w, r)
 	})
 	mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) {
 		if i.cfg.Cookies != nil {
@@ -264,6 +239,45 @@ func (i *Issuer) Handler() http.Handler {
 		redirectOrOK(w, r)
 	})
 	return mux
+}
+
+// mintFor mints a token for the request's sub and ttl form values, or
+// answers 400 and returns ok == false.
+func (i *Issuer) mintFor(w http.ResponseWriter, r *http.Request) (tok string, exp time.Time, ok bool) {
+	sub := r.FormValue("sub")
+	if sub == "" {
+		sub = "dev-user"
+	}
+	ttl := i.cfg.TTL
+	if v := r.FormValue("ttl"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ttl must be a Go duration such as 15m"})
+			return "", time.Time{}, false
+		}
+		ttl = d
+	}
+	now := i.cfg.Clock()
+	tok, err := i.Mint(Claims{Subject: sub, TTL: ttl, IssuedAt: now})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "minting failed"})
+		return "", time.Time{}, false
+	}
+	return tok, now.Add(ttl), true
+}
+
+// LoginHandler mints a token for ?sub= (default "dev-user", lifetime ?ttl=)
+// and sets it as the session cookie name through cookies, so the cookie
+// follows the gate's domain and attribute rules; ?redirect=/path redirects
+// to a local path afterwards. Mount it on the API's own host (the cookie is
+// set for the host that answers).
+func (i *Issuer) LoginHandler(cookies *core.CookieWriter, name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok, exp, ok := i.mintFor(w, r); ok {
+			http.SetCookie(w, cookies.Set(name, tok, exp))
+			redirectOrOK(w, r)
+		}
+	})
 }
 
 // redirectOrOK redirects to a local path only, never to another site.
