@@ -62,9 +62,3 @@ func WriteError(w http.ResponseWriter, _ *http.Request, err error) {
 	w.WriteHeader(resp.Status)
 	w.Write(resp.Body)
 }
-
-// FromRequest returns the session the middleware verified; ok is false for
-// an anonymous request in optional mode.
-func FromRequest(r *http.Request) (s *core.Session, ok bool) {
-	return core.SessionFromContext(r.Context())
-}
