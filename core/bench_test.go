@@ -1,0 +1,90 @@
+package core_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/sessiongate/sessiongate/core"
+	"github.com/sessiongate/sessiongate/core/devissuer"
+)
+
+// benchGate is a gate verifying a dev issuer's ES256 tokens from a JWKS.
+func benchGate(b *testing.B, older *string) (*core.Gate, *devissuer.Issuer) {
+	b.Helper()
+	iss, err := devissuer.New(devissuer.Config{Issuer: "https://issuer.example.test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(iss.JWKS()) }))
+	b.Cleanup(srv.Close)
+	g, err := core.New(core.Config{
+		Issuers:           []core.Issuer{{Name: iss.URL(), JWKSURL: srv.URL}},
+		CookieNames:       []string{"sid"},
+		CookieDomain:      "example.test",
+		OlderCookieDomain: older,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Close() })
+	return g, iss
+}
+
+func benchCheck(b *testing.B, g *core.Gate, r *http.Request, wantOK bool) {
+	b.Helper()
+	view := core.HTTPRequest(r)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d := g.Check(view, core.CheckOptions{})
+		if (d.Err == nil) != wantOK {
+			b.Fatalf("unexpected decision: %v", d.Err)
+		}
+	}
+}
+
+// BenchmarkCheckBearer: the common case, one valid ES256 bearer token.
+func BenchmarkCheckBearer(b *testing.B) {
+	g, iss := benchGate(b, nil)
+	tok, _ := iss.Mint(devissuer.Claims{Subject: "alice", TTL: time.Hour})
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	benchCheck(b, g, r, true)
+}
+
+// BenchmarkCheckCookie: one valid token in a cookie among others.
+func BenchmarkCheckCookie(b *testing.B) {
+	g, iss := benchGate(b, nil)
+	tok, _ := iss.Mint(devissuer.Claims{Subject: "alice", TTL: time.Hour})
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "theme=dark; lang=en; sid="+tok+"; consent=yes")
+	benchCheck(b, g, r, true)
+}
+
+// BenchmarkCheckDuplicateCookies: the older-domain case, two values verified
+// and a clearing Set-Cookie planned.
+func BenchmarkCheckDuplicateCookies(b *testing.B) {
+	older := "api.example.test"
+	g, iss := benchGate(b, &older)
+	a, _ := iss.Mint(devissuer.Claims{Subject: "alice", TTL: time.Hour})
+	c, _ := iss.Mint(devissuer.Claims{Subject: "alice", IssuedAt: time.Now().Add(-time.Minute), TTL: time.Hour})
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "sid="+a+"; sid="+c)
+	benchCheck(b, g, r, true)
+}
+
+// BenchmarkCheckNoToken: the cheapest refusal.
+func BenchmarkCheckNoToken(b *testing.B) {
+	g, _ := benchGate(b, nil)
+	benchCheck(b, g, httptest.NewRequest(http.MethodGet, "/", nil), false)
+}
+
+// BenchmarkCheckMalformed: garbage is refused without signature work.
+func BenchmarkCheckMalformed(b *testing.B) {
+	g, _ := benchGate(b, nil)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer eyJhbGciOiJFUzI1NiJ9.garbage.garbage")
+	benchCheck(b, g, r, false)
+}
