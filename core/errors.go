@@ -106,8 +106,23 @@ func configErr(field, value, reason string, args ...any) error {
 // order, to be added) and body. Adapters write it as it is.
 type Response struct {
 	Status int
-	Header [][2]string
-	Body   []byte
+	// Code is the error code of the body ("invalid_token", ...) and
+	// Description its fixed, public text; both are also in Body.
+	Code        string
+	Description string
+	Header      [][2]string
+	Body        []byte
+}
+
+// Write adds the headers to w in order, then writes the status and body.
+// Adapters on net/http response writers (net/http, Gin, Echo) answer with it.
+func (r Response) Write(w http.ResponseWriter) {
+	h := w.Header()
+	for _, kv := range r.Header {
+		h.Add(kv[0], kv[1])
+	}
+	w.WriteHeader(r.Status)
+	w.Write(r.Body)
 }
 
 // failure describes how one error kind is answered.
@@ -197,5 +212,5 @@ func ErrorResponse(err error) Response {
 	b.WriteString(`,"error_description":`)
 	b.WriteString(strconv.Quote(f.description))
 	b.WriteString("}\n")
-	return Response{Status: f.status, Header: h, Body: []byte(b.String())}
+	return Response{Status: f.status, Code: code, Description: f.description, Header: h, Body: []byte(b.String())}
 }

@@ -61,11 +61,6 @@ func New(gate *core.Gate, cfg Config) (gin.HandlerFunc, error) {
 // WriteError writes core's default answer to err (status, headers in order,
 // JSON body) and aborts the chain.
 func WriteError(c *gin.Context, err error) {
-	resp := core.ErrorResponse(err)
-	for _, h := range resp.Header {
-		c.Writer.Header().Add(h[0], h[1])
-	}
-	c.Writer.WriteHeader(resp.Status)
-	c.Writer.Write(resp.Body)
+	core.ErrorResponse(err).Write(c.Writer)
 	c.Abort()
 }

@@ -55,10 +55,5 @@ func New(gate *core.Gate, cfg Config) (func(http.Handler) http.Handler, error) {
 
 // WriteError writes core's default answer to err.
 func WriteError(w http.ResponseWriter, _ *http.Request, err error) {
-	resp := core.ErrorResponse(err)
-	for _, h := range resp.Header {
-		w.Header().Add(h[0], h[1])
-	}
-	w.WriteHeader(resp.Status)
-	w.Write(resp.Body)
+	core.ErrorResponse(err).Write(w)
 }

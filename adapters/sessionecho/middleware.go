@@ -1,0 +1,92 @@
+package sessionecho
+
+import (
+	"errors"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sessiongate/sessiongate/core"
+)
+
+// Config configures the middleware. The zero value requires a valid session
+// on every request and answers refusals with core.ErrorResponse.
+type Config struct {
+	// Optional lets requests without a token through anonymously; an invalid
+	// token is still refused.
+	Optional bool
+	// Skipper, when it returns true, passes the request on untouched (health
+	// checks, CORS preflight).
+	Skipper func(c echo.Context) bool
+	// ErrorHandler answers a refused request. err is a *core.Error; the
+	// Set-Cookie lines of the decision are already on the response. Its
+	// return value goes to Echo: return HTTPError(err) to let the app's
+	// e.HTTPErrorHandler render the refusal. Default: WriteError.
+	ErrorHandler func(c echo.Context, err error) error
+}
+
+// New returns middleware that lets a request through only with a session
+// the gate verifies, and puts the session in the echo.Context and the
+// request context.
+func New(gate *core.Gate, cfg Config) (echo.MiddlewareFunc, error) {
+	if gate == nil {
+		return nil, &core.ConfigError{Field: "gate", Reason: "is nil; build one with core.New"}
+	}
+	onError := cfg.ErrorHandler
+	if onError == nil {
+		onError = WriteError
+	}
+	opts := core.CheckOptions{Optional: cfg.Optional}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cfg.Skipper != nil && cfg.Skipper(c) {
+				return next(c)
+			}
+			d := gate.Check(core.HTTPRequest(c.Request()), opts)
+			for _, line := range d.SetCookies {
+				c.Response().Header().Add("Set-Cookie", line) // verbatim; c.SetCookie would re-encode
+			}
+			if d.Err != nil {
+				err := onError(c, d.Err)
+				var he *echo.HTTPError
+				if errors.As(err, &he) && errors.Is(he, d.Err) {
+					setChallenge(c, d.Err)
+				}
+				return err
+			}
+			if d.Session != nil {
+				c.Set(SessionKey, d.Session)
+				c.SetRequest(c.Request().WithContext(core.WithSession(c.Request().Context(), d.Session)))
+			}
+			return next(c)
+		}
+	}, nil
+}
+
+// setChallenge puts core's headers for err, except Content-Type, on the
+// response for Echo's error handler to send: it writes only status and body,
+// and a 401 must keep its WWW-Authenticate challenge.
+func setChallenge(c echo.Context, err error) {
+	for _, h := range core.ErrorResponse(err).Header {
+		if h[0] != "Content-Type" {
+			c.Response().Header().Set(h[0], h[1])
+		}
+	}
+}
+
+// WriteError writes core's default answer to err, byte for byte the same as
+// every other adapter, and returns nil.
+func WriteError(c echo.Context, err error) error {
+	core.ErrorResponse(err).Write(c.Response())
+	return nil
+}
+
+// HTTPError turns a refusal into an *echo.HTTPError for the app's
+// e.HTTPErrorHandler: Code is core.StatusCode(err), Message core's fixed
+// public description (never the token), Internal err, so errors.Is(he,
+// core.ErrExpired) holds. Returned from Config.ErrorHandler, the middleware
+// also puts core's WWW-Authenticate, Retry-After and Cache-Control headers on
+// the response. Returning err itself would make Echo answer 500.
+func HTTPError(err error) *echo.HTTPError {
+	resp := core.ErrorResponse(err)
+	return &echo.HTTPError{Code: resp.Status, Message: resp.Description, Internal: err}
+}
