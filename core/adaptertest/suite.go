@@ -74,6 +74,9 @@ func (f *Fixture) Config() core.Config {
 	}
 }
 
+// DownJWKSURL is a JWKS URL whose server always answers 503.
+func (f *Fixture) DownJWKSURL() string { return f.down.URL + "/jwks" }
+
 // Token mints a token; it fails the test on error.
 func (f *Fixture) Token(t testing.TB, c devissuer.Claims) string {
 	t.Helper()
