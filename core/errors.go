@@ -114,6 +114,19 @@ type Response struct {
 	Body        []byte
 }
 
+// ChallengeHeader returns the headers of r other than Content-Type
+// (WWW-Authenticate, Retry-After, Cache-Control): what a framework's own
+// error handler must still send when it renders its own body.
+func (r Response) ChallengeHeader() [][2]string {
+	out := make([][2]string, 0, len(r.Header))
+	for _, kv := range r.Header {
+		if kv[0] != "Content-Type" {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // Write adds the headers to w in order, then writes the status and body.
 // Adapters on net/http response writers (net/http, Gin, Echo) answer with it.
 func (r Response) Write(w http.ResponseWriter) {

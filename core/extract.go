@@ -14,8 +14,11 @@ type Request interface {
 	// Host is the request's Host header (authority), with port if present.
 	Host() string
 	// Header returns every value of the named header, one per header line,
-	// in arrival order; nil when absent. Core reads Authorization, Cookie,
-	// Origin, Sec-Fetch-Site and the configured custom header through it.
+	// in arrival order; nil when absent. Names match case-insensitively
+	// (HTTP/2 proxies send them in lower case). For Cookie it must return
+	// lines that keep every cookie pair, duplicates included. Core reads
+	// Authorization, Cookie, Origin, Sec-Fetch-Site and the configured
+	// custom header through it, always with canonical names.
 	Header(name string) []string
 	// Query returns the first value of the named query parameter.
 	Query(name string) string

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sessiongate/sessiongate/adapters/sessionecho/sessionechotest"
+	"github.com/sessiongate/sessiongate/adapters/sessionfiber/sessionfibertest"
 	"github.com/sessiongate/sessiongate/adapters/sessiongin/sessiongintest"
 	"github.com/sessiongate/sessiongate/adapters/sessionhttp/sessionhttptest"
 	"github.com/sessiongate/sessiongate/core"
@@ -24,6 +25,7 @@ var adapters = []struct {
 	{"net/http", sessionhttptest.Target},
 	{"gin", sessiongintest.Target},
 	{"echo", sessionechotest.Target},
+	{"fiber", sessionfibertest.Target},
 }
 
 // answer is everything of a response that must be identical across adapters.

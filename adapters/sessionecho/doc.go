@@ -15,6 +15,6 @@
 // unknown paths and methods are refused like any other.
 //
 // Refusals are written as core.ErrorResponse by default. To hand them to the
-// app's e.HTTPErrorHandler instead, return HTTPError(err) from
-// Config.ErrorHandler.
+// app's e.HTTPErrorHandler instead, set Config.ErrorHandler
+// to ReturnError.
 package sessionecho

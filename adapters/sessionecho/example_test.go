@@ -68,7 +68,7 @@ func ExampleHTTPError() {
 	defer gate.Close()
 
 	mw, err := sessionecho.New(gate, sessionecho.Config{
-		ErrorHandler: func(c echo.Context, err error) error { return sessionecho.HTTPError(err) },
+		ErrorHandler: sessionecho.ReturnError,
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -1,8 +1,6 @@
 package sessionecho
 
 import (
-	"errors"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/sessiongate/sessiongate/core"
@@ -19,7 +17,7 @@ type Config struct {
 	Skipper func(c echo.Context) bool
 	// ErrorHandler answers a refused request. err is a *core.Error; the
 	// Set-Cookie lines of the decision are already on the response. Its
-	// return value goes to Echo: return HTTPError(err) to let the app's
+	// return value goes to Echo: ReturnError lets the app's
 	// e.HTTPErrorHandler render the refusal. Default: WriteError.
 	ErrorHandler func(c echo.Context, err error) error
 }
@@ -46,12 +44,7 @@ func New(gate *core.Gate, cfg Config) (echo.MiddlewareFunc, error) {
 				c.Response().Header().Add("Set-Cookie", line) // verbatim; c.SetCookie would re-encode
 			}
 			if d.Err != nil {
-				err := onError(c, d.Err)
-				var he *echo.HTTPError
-				if errors.As(err, &he) && errors.Is(he, d.Err) {
-					setChallenge(c, d.Err)
-				}
-				return err
+				return onError(c, d.Err)
 			}
 			if d.Session != nil {
 				c.Set(SessionKey, d.Session)
@@ -62,17 +55,6 @@ func New(gate *core.Gate, cfg Config) (echo.MiddlewareFunc, error) {
 	}, nil
 }
 
-// setChallenge puts core's headers for err, except Content-Type, on the
-// response for Echo's error handler to send: it writes only status and body,
-// and a 401 must keep its WWW-Authenticate challenge.
-func setChallenge(c echo.Context, err error) {
-	for _, h := range core.ErrorResponse(err).Header {
-		if h[0] != "Content-Type" {
-			c.Response().Header().Set(h[0], h[1])
-		}
-	}
-}
-
 // WriteError writes core's default answer to err, byte for byte the same as
 // every other adapter, and returns nil.
 func WriteError(c echo.Context, err error) error {
@@ -80,12 +62,21 @@ func WriteError(c echo.Context, err error) error {
 	return nil
 }
 
-// HTTPError turns a refusal into an *echo.HTTPError for the app's
-// e.HTTPErrorHandler: Code is core.StatusCode(err), Message core's fixed
-// public description (never the token), Internal err, so errors.Is(he,
-// core.ErrExpired) holds. Returned from Config.ErrorHandler, the middleware
-// also puts core's WWW-Authenticate, Retry-After and Cache-Control headers on
-// the response. Returning err itself would make Echo answer 500.
+// ReturnError is an ErrorHandler for apps that render errors in their
+// e.HTTPErrorHandler: it sets core's WWW-Authenticate, Retry-After and
+// Cache-Control headers (a 401 keeps its challenge) and returns
+// HTTPError(err). Returning err itself would make Echo answer 500.
+func ReturnError(c echo.Context, err error) error {
+	for _, h := range core.ErrorResponse(err).ChallengeHeader() {
+		c.Response().Header().Set(h[0], h[1])
+	}
+	return HTTPError(err)
+}
+
+// HTTPError turns a refusal into an *echo.HTTPError: Code is core's status,
+// Message core's fixed public description (never the token), Internal err,
+// so errors.Is(he, core.ErrExpired) holds. It sets no headers: use
+// ReturnError as the ErrorHandler to keep the WWW-Authenticate challenge.
 func HTTPError(err error) *echo.HTTPError {
 	resp := core.ErrorResponse(err)
 	return &echo.HTTPError{Code: resp.Status, Message: resp.Description, Internal: err}

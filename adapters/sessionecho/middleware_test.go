@@ -60,7 +60,7 @@ func send(t *testing.T, method, url string, headers ...[2]string) (*http.Respons
 	return resp, string(body)
 }
 
-func returnHTTPError(_ echo.Context, err error) error { return sessionecho.HTTPError(err) }
+var returnHTTPError = sessionecho.ReturnError
 
 func TestHTTPErrorReachesTheAppErrorHandler(t *testing.T) {
 	f := adaptertest.NewFixture(t)

@@ -28,6 +28,16 @@ func cases() []testCase {
 			want: ok("alice", core.SourceAuthorization)},
 		{name: "two Authorization headers are a malformed request (400)", req: single("", validAs("alice"), func(tok string) [][2]string { return [][2]string{bearerOf(tok), bearerOf(tok)} }),
 			want: want{status: 400, wwwAuth: `Bearer error="invalid_request", error_description="more than one Authorization header"`, errorCode: "invalid_request"}},
+		{name: "lower-case header names are read (authorization)", req: single("", validAs("alice"), func(tok string) [][2]string { return [][2]string{{"authorization", "Bearer " + tok}} }),
+			want: ok("alice", core.SourceAuthorization)},
+		{name: "lower-case header names are read (cookie)", req: single("", validAs("alice"), func(tok string) [][2]string { return [][2]string{{"cookie", CookieName + "=" + tok}} }),
+			want: ok("alice", core.SourceCookie)},
+		{name: "two Authorization headers in different case are still two (400)", req: single("", validAs("alice"), func(tok string) [][2]string {
+			return [][2]string{bearerOf(tok), {"authorization", "Bearer " + tok}}
+		}), want: want{status: 400, wwwAuth: `Bearer error="invalid_request", error_description="more than one Authorization header"`, errorCode: "invalid_request"}},
+		{name: "csrf: a lower-case sec-fetch-site header is read", req: single(http.MethodPost, validAs("alice"), func(tok string) [][2]string {
+			return [][2]string{{"sec-fetch-site", "cross-site"}, cookie(CookieName + "=" + tok)}
+		}), want: crossSite},
 		{name: "a Basic Authorization header carries no session token", req: single("", validAs("alice"), func(string) [][2]string { return [][2]string{authz("Basic YWxpY2U6c2VjcmV0")} }),
 			want: noToken},
 		{name: "a Basic Authorization header still lets the cookie through", req: single("", validAs("alice"), func(tok string) [][2]string {

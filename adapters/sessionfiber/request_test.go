@@ -1,0 +1,138 @@
+package sessionfiber
+
+import (
+	"bufio"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
+
+// parse reads a raw HTTP/1.1 request the way fasthttp's server does.
+func parse(t *testing.T, raw string, keepCase bool) *fasthttp.Request {
+	t.Helper()
+	r := new(fasthttp.Request)
+	if keepCase {
+		r.Header.DisableNormalizing() // fiber.Config.DisableHeaderNormalizing
+	}
+	if err := r.Read(bufio.NewReader(strings.NewReader(raw))); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// pairs splits the Cookie lines the view returns into "k=v" pairs, in order.
+func pairs(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		for p := range strings.SplitSeq(l, ";") {
+			out = append(out, strings.TrimSpace(p))
+		}
+	}
+	return out
+}
+
+func TestRequestCookieLines(t *testing.T) {
+	tests := []struct {
+		name, cookies string // the Cookie header lines of the request
+		want          []string
+	}{
+		{"two values of one name in one line both reach core",
+			"Cookie: sid=a; sid=b\r\n", []string{"sid=a", "sid=b"}},
+		{"values spread over two Cookie lines all reach core, in order",
+			"Cookie: theme=dark; sid=a\r\nCookie: sid=b\r\n", []string{"theme=dark", "sid=a", "sid=b"}},
+		{"duplicates spread over three lines all reach core",
+			"Cookie: sid=a\r\nCookie: sid=b; sid_legacy=c\r\nCookie: sid=d\r\n", []string{"sid=a", "sid=b", "sid_legacy=c", "sid=d"}},
+		{"a value with '=' in it is kept whole",
+			"Cookie: sid=a=b\r\n", []string{"sid=a=b"}},
+	}
+	for _, tt := range tests {
+		for _, parsedFirst := range []bool{false, true} {
+			name := tt.name
+			if parsedFirst {
+				name += " (cookies parsed by an earlier middleware)"
+			}
+			t.Run(name, func(t *testing.T) {
+				r := parse(t, "GET / HTTP/1.1\r\nHost: api.example.test\r\n"+tt.cookies+"\r\n", false)
+				if parsedFirst {
+					r.Header.Cookie("sid") // what c.Cookies does
+				}
+				if got := pairs(request{r}.Header("Cookie")); !slices.Equal(got, tt.want) {
+					t.Errorf("cookie pairs = %q, want %q", got, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// fasthttp's own PeekAll is not enough, which is why request.Header walks
+// VisitAll: with DisableHeaderNormalizing it matches names by exact case, and
+// once the cookies are parsed it returns one rebuilt Cookie line instead of
+// the lines as sent. If fasthttp changes either, this test says so.
+func TestPeekAllIsNotEnough(t *testing.T) {
+	r := parse(t, "GET / HTTP/1.1\r\nHost: a\r\nauthorization: Bearer x\r\nAuthorization: Bearer y\r\nsec-fetch-site: cross-site\r\n\r\n", true)
+	if got := len(r.Header.PeekAll("Authorization")); got != 1 {
+		t.Errorf("PeekAll(Authorization) with kept case = %d lines, want 1 (the other case is missed)", got)
+	}
+	if got := len(r.Header.PeekAll("Sec-Fetch-Site")); got != 0 {
+		t.Errorf("PeekAll(Sec-Fetch-Site) with kept case = %d lines, want 0 (lower case is missed)", got)
+	}
+
+	r = parse(t, "GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=a\r\nCookie: sid=b\r\n\r\n", false)
+	if got := len(r.Header.PeekAll("Cookie")); got != 2 {
+		t.Errorf("PeekAll(Cookie) before parsing = %d lines, want the 2 lines as sent", got)
+	}
+	r.Header.Cookie("sid")
+	if got := r.Header.PeekAll("Cookie"); len(got) != 1 || string(got[0]) != "sid=a; sid=b" {
+		t.Errorf("PeekAll(Cookie) after parsing = %q, want one rebuilt line keeping both values", got)
+	}
+}
+
+func TestRequestHeaderNamesAnyCase(t *testing.T) {
+	raw := "POST / HTTP/1.1\r\nHost: api.example.test:8443\r\nauthorization: Bearer x\r\nAuthorization: Bearer y\r\n" +
+		"sec-fetch-site: cross-site\r\nORIGIN: https://evil.example.test\r\ncookie: sid=a\r\n\r\n"
+	for _, keepCase := range []bool{false, true} {
+		r := request{parse(t, raw, keepCase)}
+		if got := r.Header("Authorization"); !slices.Equal(got, []string{"Bearer x", "Bearer y"}) {
+			t.Errorf("keepCase=%v: Authorization = %q, want both lines (core answers two with 400)", keepCase, got)
+		}
+		if got := r.Header("Sec-Fetch-Site"); !slices.Equal(got, []string{"cross-site"}) {
+			t.Errorf("keepCase=%v: Sec-Fetch-Site = %q", keepCase, got)
+		}
+		if got := r.Header("Origin"); !slices.Equal(got, []string{"https://evil.example.test"}) {
+			t.Errorf("keepCase=%v: Origin = %q", keepCase, got)
+		}
+		if got := r.Header("Cookie"); !slices.Equal(got, []string{"sid=a"}) {
+			t.Errorf("keepCase=%v: Cookie = %q", keepCase, got)
+		}
+		if got := r.Header("X-Absent"); got != nil {
+			t.Errorf("keepCase=%v: absent header = %q, want nil", keepCase, got)
+		}
+		if r.Method() != "POST" || r.Host() != "api.example.test:8443" {
+			t.Errorf("keepCase=%v: Method, Host = %q, %q", keepCase, r.Method(), r.Host())
+		}
+	}
+}
+
+// Everything the view returns must survive fasthttp reusing the request.
+func TestRequestValuesAreCopies(t *testing.T) {
+	r := parse(t, "GET /?access_token=AAAA HTTP/1.1\r\nHost: one.test\r\nAuthorization: Bearer AAAA\r\nX-Session-Token: AAAA\r\nCookie: sid=AAAA\r\n\r\n", false)
+	v := request{r}
+	authz, hdr, cookie, query, host := v.Header("Authorization"), v.Header("X-Session-Token"), v.Header("Cookie"), v.Query("access_token"), v.Host()
+
+	r.Reset()
+	if err := r.Read(bufio.NewReader(strings.NewReader("GET /?access_token=BBBB HTTP/1.1\r\nHost: two.test\r\nAuthorization: Bearer BBBB\r\nX-Session-Token: BBBB\r\nCookie: sid=BBBB\r\n\r\n"))); err != nil {
+		t.Fatal(err)
+	}
+	v.Header("Authorization") // fasthttp reuses PeekAll's and VisitAll's buffers too
+	v.Header("Cookie")
+
+	for name, got := range map[string]string{
+		"Authorization": authz[0], "X-Session-Token": hdr[0], "Cookie": cookie[0], "query": query, "Host": host,
+	} {
+		if strings.Contains(got, "BBBB") || strings.Contains(got, "two") {
+			t.Errorf("%s changed to %q after fasthttp reused the request", name, got)
+		}
+	}
+}
