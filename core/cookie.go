@@ -103,10 +103,12 @@ func (w *CookieWriter) checkName(field, name string) error {
 	if name == "" || strings.IndexFunc(name, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
 		return configErr(field, name, "is not a valid cookie name (RFC 6265 token)")
 	}
-	if strings.HasPrefix(name, "__Secure-") && !w.secure {
+	// Browsers match the prefixes case-insensitively (RFC 6265bis), so must we.
+	lower := strings.ToLower(name)
+	if strings.HasPrefix(lower, "__secure-") && !w.secure {
 		return configErr(field, name, "a __Secure- cookie requires Secure (unset Cookie.Insecure)")
 	}
-	if strings.HasPrefix(name, "__Host-") {
+	if strings.HasPrefix(lower, "__host-") {
 		if !w.secure || w.attrs.Path != "/" || w.domain != "" {
 			return configErr(field, name, "a __Host- cookie requires Secure, Path=/ and no CookieDomain")
 		}
@@ -128,13 +130,17 @@ func isTokenChar(r rune) bool {
 func (w *CookieWriter) Domain() string { return w.domain }
 
 // Set returns the cookie that stores token under name on the cookie domain.
-// A zero expires makes it a browser-session cookie.
+// A zero expires makes it a browser-session cookie; an expiry already past
+// makes it a deletion (Max-Age=0).
 func (w *CookieWriter) Set(name, token string, expires time.Time) *http.Cookie {
 	c := w.base(name, w.domain)
 	c.Value = token
 	if !expires.IsZero() {
 		c.Expires = expires.UTC()
-		c.MaxAge = max(int(time.Until(expires).Seconds()), 1)
+		c.MaxAge = int(time.Until(expires).Seconds())
+		if c.MaxAge <= 0 {
+			c.MaxAge = -1 // serialised as Max-Age=0
+		}
 	}
 	return c
 }
@@ -183,7 +189,8 @@ func (s *CookieSet) Add(c *http.Cookie) {
 		return
 	}
 	for i, old := range s.cookies {
-		if old.Name == c.Name && strings.EqualFold(old.Domain, c.Domain) && old.Path == c.Path {
+		// A leading dot names the same cookie to a browser.
+		if old.Name == c.Name && strings.EqualFold(strings.TrimPrefix(old.Domain, "."), strings.TrimPrefix(c.Domain, ".")) && old.Path == c.Path {
 			s.cookies[i] = c
 			return
 		}

@@ -92,7 +92,7 @@ func domainMatch(host, domain string) bool {
 // api.otherdomain.com), or when a host is an IP, localhost or malformed.
 func CommonCookieDomain(hosts ...string) (string, error) {
 	if len(hosts) == 0 {
-		return "", errors.New("sessiongate: CommonCookieDomain needs at least one host")
+		return "", &ConfigError{Field: "hosts", Reason: "at least one host is required"}
 	}
 	var common []string
 	var site string

@@ -185,12 +185,25 @@ func describe(kind error) failure {
 // 503 for the kinds above, 401 for any other error.
 func StatusCode(err error) int { return describe(kindOf(err)).status }
 
+// kindOf finds the sentinel err is or wraps: through *Error, or through any
+// other wrapping (fmt.Errorf("...: %w", ErrExpired)) a custom handler added.
 func kindOf(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
 	}
+	for _, k := range sentinels {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
 	return err
+}
+
+var sentinels = []error{
+	ErrNoToken, ErrMalformedRequest, ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrSignature,
+	ErrUnknownKey, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrIssuer, ErrAudience,
+	ErrClaims, ErrKeysUnavailable, ErrCrossSite,
 }
 
 // ErrorResponse renders err the way every adapter answers it by default:

@@ -139,7 +139,7 @@ func New(cfg Config) (*Gate, error) {
 	}
 	g.cop = http.NewCrossOriginProtection()
 	for i, o := range cfg.WebsiteOrigins {
-		if err := g.cop.AddTrustedOrigin(o); err != nil {
+		if err := g.cop.AddTrustedOrigin(normalizeOrigin(o)); err != nil {
 			return nil, configErr(fmt.Sprintf("WebsiteOrigins[%d]", i), o, "must be scheme://host[:port] with nothing after it")
 		}
 	}
@@ -165,7 +165,7 @@ func (c *Config) defaults() error {
 	if len(c.Issuers) == 0 {
 		return configErr("Issuers", "", "at least one issuer is required")
 	}
-	if c.Algorithms == nil {
+	if len(c.Algorithms) == 0 {
 		c.Algorithms = DefaultAlgorithms()
 	}
 	for i, a := range c.Algorithms {
@@ -236,6 +236,23 @@ func (g *Gate) checkDomains() error {
 		}
 	}
 	return nil
+}
+
+// normalizeOrigin writes an origin the way browsers send it in Origin:
+// lower-case scheme and host, no default port. Trusted origins are compared
+// exactly, so "https://WWW.example.com:443" must become
+// "https://www.example.com". Values that do not parse are returned as they
+// are, for AddTrustedOrigin to refuse.
+func normalizeOrigin(o string) string {
+	u, err := url.Parse(strings.TrimSpace(o))
+	if err != nil || u.Host == "" {
+		return o
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if (u.Scheme == "https" && u.Port() == "443") || (u.Scheme == "http" && u.Port() == "80") {
+		u.Host = u.Hostname()
+	}
+	return u.String()
 }
 
 func (g *Gate) loadIssuers() (map[string]*issuerKeys, error) {
