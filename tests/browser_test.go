@@ -208,4 +208,3 @@ func tail(s string, n int) string {
 	}
 	return s
 }
-
