@@ -205,7 +205,7 @@ func (c *jwksCache) lookup(kid, alg string) ([]any, *Error) {
 			return nil, newError(ErrUnknownKey, nil)
 		}
 	}
-	_ = c.refresh(false)
+	fetchErr := c.refresh(false)
 	ks = c.keys.Load()
 	if ks == nil {
 		return nil, newError(ErrKeysUnavailable, nil)
@@ -217,14 +217,19 @@ func (c *jwksCache) lookup(kid, alg string) ([]any, *Error) {
 	if known {
 		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit key %q", alg, kid))
 	}
-	c.mu.Lock()
-	if c.unknown == nil {
-		c.unknown = make(map[string]struct{})
+	// Remember the kid only when it was checked against a fresh key set: a
+	// kid first seen during the cooldown may be a new key that the next
+	// fetch brings, and must be allowed to trigger it.
+	if fetchErr == nil {
+		c.mu.Lock()
+		if c.unknown == nil {
+			c.unknown = make(map[string]struct{})
+		}
+		if len(c.unknown) < maxUnknownKids {
+			c.unknown[kid] = struct{}{}
+		}
+		c.mu.Unlock()
 	}
-	if len(c.unknown) < maxUnknownKids {
-		c.unknown[kid] = struct{}{}
-	}
-	c.mu.Unlock()
 	return nil, newError(ErrUnknownKey, nil)
 }
 
@@ -304,6 +309,9 @@ func (c *jwksCache) maxAge(cc string) time.Duration {
 			continue
 		}
 		n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+		if errors.Is(err, strconv.ErrRange) && n > 0 {
+			return c.opts.MaxRefreshInterval // RFC 9111 1.2.2: overflow means "very large"
+		}
 		if err != nil || n < 0 {
 			return 0
 		}

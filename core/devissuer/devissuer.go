@@ -281,8 +281,13 @@ func (i *Issuer) LoginHandler(cookies *core.CookieWriter, name string) http.Hand
 }
 
 // redirectOrOK redirects to a local path only, never to another site.
+// Backslashes and control characters are refused outright: browsers drop tabs
+// and newlines and read \ as /, so "/\t/evil.example" would become
+// "//evil.example".
 func redirectOrOK(w http.ResponseWriter, r *http.Request) {
-	if to := r.FormValue("redirect"); strings.HasPrefix(to, "/") && !strings.HasPrefix(to, "//") && !strings.HasPrefix(to, "/\\") {
+	to := r.FormValue("redirect")
+	unsafe := strings.ContainsFunc(to, func(c rune) bool { return c < 0x20 || c == 0x7f || c == '\\' })
+	if strings.HasPrefix(to, "/") && !strings.HasPrefix(to, "//") && !unsafe {
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
