@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -132,24 +130,7 @@ func ask(t *testing.T, base, method string, headers [][2]string) answer {
 	if method == "" {
 		method = http.MethodGet
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, base+"/api/me", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range headers {
-		req.Header[h[0]] = append(req.Header[h[0]], h[1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := adaptertest.Send(t, method, base+"/api/me", headers...)
 	a := answer{
 		Status:          resp.StatusCode,
 		WWWAuthenticate: resp.Header.Values("WWW-Authenticate"),

@@ -2,7 +2,6 @@ package sessionecho_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -41,22 +40,7 @@ func anyRoute(e *echo.Echo) {
 
 func send(t *testing.T, method, url string, headers ...[2]string) (*http.Response, string) {
 	t.Helper()
-	r, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range headers {
-		r.Header.Add(h[0], h[1])
-	}
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := adaptertest.Send(t, method, url, headers...)
 	return resp, string(body)
 }
 

@@ -3,7 +3,6 @@ package sessionfiber_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"github.com/sessiongate/sessiongate/adapters/sessionfiber"
 	"github.com/sessiongate/sessiongate/adapters/sessionfiber/sessionfibertest"
 	"github.com/sessiongate/sessiongate/core"
+	"github.com/sessiongate/sessiongate/core/adaptertest"
 	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
@@ -74,24 +74,18 @@ func (f *fixture) app(t *testing.T, appCfg fiber.Config, cfg sessionfiber.Config
 	return sessionfibertest.Serve(t, app)
 }
 
-func get(t *testing.T, client *http.Client, method, url string, headers ...string) (*http.Response, string) {
+func get(t *testing.T, method, url string, kv ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
+	return getWith(t, http.DefaultClient, method, url, kv...)
+}
+
+func getWith(t *testing.T, client *http.Client, method, url string, kv ...string) (*http.Response, string) {
+	t.Helper()
+	var headers [][2]string
+	for i := 0; i+1 < len(kv); i += 2 {
+		headers = append(headers, [2]string{kv[i], kv[i+1]})
 	}
-	for i := 0; i < len(headers); i += 2 {
-		req.Header.Add(headers[i], headers[i+1])
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := adaptertest.SendWith(t, client, method, url, headers...)
 	return resp, string(body)
 }
 
@@ -120,7 +114,7 @@ func TestSetCookieLinesOfOneNameOnTwoDomains(t *testing.T) {
 			c.Response().Header.Add(fiber.HeaderSetCookie, f.gate.Cookies().Set("sid", "new", time.Time{}).String())
 			return nil
 		})
-		resp, body := get(t, http.DefaultClient, "GET", base+"/login", dup(t)...)
+		resp, body := get(t, "GET", base+"/login", dup(t)...)
 		if got := resp.Header.Values("Set-Cookie"); resp.StatusCode != 200 || !slices.Equal(got, []string{clearOld, setNew}) {
 			t.Fatalf("status %d, Set-Cookie lines =\n  %q\nwant\n  %q\nbody %s", resp.StatusCode, got, []string{clearOld, setNew}, body)
 		}
@@ -136,7 +130,7 @@ func TestSetCookieLinesOfOneNameOnTwoDomains(t *testing.T) {
 			}
 			return nil
 		})
-		resp, _ := get(t, http.DefaultClient, "GET", base+"/")
+		resp, _ := get(t, "GET", base+"/")
 		if got := resp.Header.Values("Set-Cookie"); !slices.Equal(got, []string{clearOld, setNew}) {
 			t.Fatalf("Set-Cookie lines = %q, want %q", got, []string{clearOld, setNew})
 		}
@@ -147,7 +141,7 @@ func TestSetCookieLinesOfOneNameOnTwoDomains(t *testing.T) {
 			c.Cookie(&fiber.Cookie{Name: "sid", Value: "new", Domain: "example.test", Path: "/"})
 			return nil
 		})
-		resp, _ := get(t, http.DefaultClient, "GET", base+"/login", dup(t)...)
+		resp, _ := get(t, "GET", base+"/login", dup(t)...)
 		if got := resp.Header.Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], "sid=new") {
 			t.Fatalf("Set-Cookie lines = %q; fasthttp no longer keeps one cookie per name: revisit the README", got)
 		}
@@ -180,8 +174,8 @@ func TestWriteErrorIsCoreErrorResponse(t *testing.T) {
 	for kind, err := range errs {
 		t.Run(kind, func(t *testing.T) {
 			want := core.ErrorResponse(err)
-			got, gotBody := get(t, http.DefaultClient, "GET", fiberURL+"/"+kind)
-			std, stdBody := get(t, http.DefaultClient, "GET", std.URL+"/"+kind)
+			got, gotBody := get(t, "GET", fiberURL+"/"+kind)
+			std, stdBody := get(t, "GET", std.URL+"/"+kind)
 			if got.StatusCode != want.Status || gotBody != string(want.Body) {
 				t.Errorf("fiber answered %d %q, want %d %q", got.StatusCode, gotBody, want.Status, want.Body)
 			}
@@ -209,7 +203,7 @@ func TestReturnError(t *testing.T) {
 
 	t.Run("fiber's default error handler answers 401 with the challenge, not 500", func(t *testing.T) {
 		base := f.app(t, fiber.Config{}, cfg, ok)
-		resp, body := get(t, http.DefaultClient, "GET", base+"/", "Authorization", "Bearer "+expired)
+		resp, body := get(t, "GET", base+"/", "Authorization", "Bearer "+expired)
 		if resp.StatusCode != 401 || body != "the session token has expired" {
 			t.Errorf("answer = %d %q, want 401 %q", resp.StatusCode, body, "the session token has expired")
 		}
@@ -222,7 +216,7 @@ func TestReturnError(t *testing.T) {
 		if strings.Contains(body, expired) {
 			t.Error("the body leaks the token")
 		}
-		resp, _ = get(t, http.DefaultClient, "GET", base+"/")
+		resp, _ = get(t, "GET", base+"/")
 		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != "Bearer" {
 			t.Errorf("no token: %d %q, want 401 with a bare Bearer challenge", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 		}
@@ -243,8 +237,8 @@ func TestReturnError(t *testing.T) {
 			return c.Status(fe.Code).JSON(fiber.Map{"message": fe.Message})
 		}}
 		base := f.app(t, appCfg, cfg, ok)
-		get(t, http.DefaultClient, "GET", base+"/", "Authorization", "Bearer "+expired)
-		resp, _ := get(t, http.DefaultClient, "POST", base+"/", "Sec-Fetch-Site", "cross-site", "Cookie", "sid="+f.token(t, "alice", time.Hour))
+		get(t, "GET", base+"/", "Authorization", "Bearer "+expired)
+		resp, _ := get(t, "POST", base+"/", "Sec-Fetch-Site", "cross-site", "Cookie", "sid="+f.token(t, "alice", time.Hour))
 		if resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("Content-Type = %q, want the app's application/json", resp.Header.Get("Content-Type"))
 		}
@@ -276,11 +270,11 @@ func TestSessionOutlivesTheRequest(t *testing.T) {
 			sent = append(sent, tok)
 			switch i % 3 {
 			case 0:
-				get(t, client, "GET", base+"/", "Authorization", "Bearer "+tok)
+				getWith(t, client, "GET", base+"/", "Authorization", "Bearer "+tok)
 			case 1:
-				get(t, client, "GET", base+"/", "Cookie", "sid="+tok)
+				getWith(t, client, "GET", base+"/", "Cookie", "sid="+tok)
 			case 2:
-				get(t, client, "GET", base+"/?access_token="+tok)
+				getWith(t, client, "GET", base+"/?access_token="+tok)
 			}
 		}
 		for i, s := range kept {
@@ -303,7 +297,7 @@ func TestCrossSiteCheckUsesTheWireMethod(t *testing.T) {
 	app.Use(func(c *fiber.Ctx) error { c.Method(fiber.MethodGet); return c.Next() })
 	app.Use(mw)
 	app.All("/*", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	resp, _ := get(t, http.DefaultClient, "POST", sessionfibertest.Serve(t, app)+"/", "Sec-Fetch-Site", "cross-site", "Cookie", "sid="+f.token(t, "alice", time.Hour))
+	resp, _ := get(t, "POST", sessionfibertest.Serve(t, app)+"/", "Sec-Fetch-Site", "cross-site", "Cookie", "sid="+f.token(t, "alice", time.Hour))
 	if resp.StatusCode != 403 {
 		t.Fatalf("status = %d, want 403", resp.StatusCode)
 	}
@@ -331,7 +325,7 @@ func TestUserContextIsExtended(t *testing.T) {
 		}
 		return c.SendString("ok")
 	})
-	resp, _ := get(t, http.DefaultClient, "GET", sessionfibertest.Serve(t, app)+"/", "Authorization", "Bearer "+f.token(t, "alice", time.Hour))
+	resp, _ := get(t, "GET", sessionfibertest.Serve(t, app)+"/", "Authorization", "Bearer "+f.token(t, "alice", time.Hour))
 	if resp.StatusCode != 200 {
 		t.Fatalf("status = %d, want 200 with both context values", resp.StatusCode)
 	}

@@ -260,16 +260,31 @@ func send(t *testing.T, base string, r req) (*http.Response, []byte) {
 	if path == "" {
 		path = "/api/me"
 	}
+	return Send(t, method, base+path, r.headers...)
+}
+
+// Send sends one request with the headers as given (a name repeated makes
+// repeated header lines; names are sent as written), does not follow
+// redirects, and returns the response with its whole body. Any transport
+// error fails the test.
+func Send(t testing.TB, method, url string, headers ...[2]string) (*http.Response, []byte) {
+	t.Helper()
+	return SendWith(t, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, method, url, headers...)
+}
+
+// SendWith is Send through client (e.g. one that keeps a single connection).
+func SendWith(t testing.TB, client *http.Client, method, url string, headers ...[2]string) (*http.Response, []byte) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, method, base+path, nil)
+	hr, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, h := range r.headers {
+	for _, h := range headers {
 		hr.Header[h[0]] = append(hr.Header[h[0]], h[1])
 	}
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(hr)
+	resp, err := client.Do(hr)
 	if err != nil {
 		t.Fatal(err)
 	}
