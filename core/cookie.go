@@ -70,18 +70,18 @@ func NewCookieWriter(cfg CookieConfig) (*CookieWriter, error) {
 		return nil, configErr("Cookie.SameSite", "None", "SameSite=None requires Secure (unset Cookie.Insecure)")
 	}
 	if cfg.Domain != "" {
-		d, err := NormalizeCookieDomain(cfg.Domain)
+		d, err := normalizeCookieDomain("CookieDomain", cfg.Domain)
 		if err != nil {
-			return nil, configErr("CookieDomain", cfg.Domain, "%v", err)
+			return nil, err
 		}
 		w.domain = d
 	}
 	if cfg.OlderDomain != nil {
 		w.olderSet = true
 		if *cfg.OlderDomain != "" {
-			d, err := NormalizeCookieDomain(*cfg.OlderDomain)
+			d, err := normalizeCookieDomain("OlderCookieDomain", *cfg.OlderDomain)
 			if err != nil {
-				return nil, configErr("OlderCookieDomain", *cfg.OlderDomain, "%v", err)
+				return nil, err
 			}
 			w.older = d
 		}

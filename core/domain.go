@@ -10,8 +10,9 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// Domain errors, wrapped by the ConfigError that New returns and by the
-// errors of NormalizeCookieDomain and CommonCookieDomain.
+// Domain reasons. Every domain error (from New, NormalizeCookieDomain and
+// CommonCookieDomain) is a *ConfigError naming the field and value that wraps
+// one of these.
 var (
 	errDomainEmpty        = errors.New("is empty")
 	errDomainIP           = errors.New("is an IP address; browsers only accept host-only cookies for IPs: leave the cookie domain unset")
@@ -27,14 +28,23 @@ var (
 // and malformed names. ".Example.COM", "example.com" and
 // "https://example.com:8443/x" all normalise to "example.com".
 func NormalizeCookieDomain(raw string) (string, error) {
+	return normalizeCookieDomain("domain", raw)
+}
+
+func normalizeCookieDomain(field, raw string) (string, error) {
 	host, err := normalizeHost(raw)
 	if err != nil {
-		return "", err
+		return "", domainErr(field, raw, err)
 	}
 	if ps, _ := publicsuffix.PublicSuffix(host); ps == host {
-		return "", errDomainPublicSuffix
+		return "", domainErr(field, raw, errDomainPublicSuffix)
 	}
 	return host, nil
+}
+
+// domainErr is the *ConfigError for a refused domain value.
+func domainErr(field, raw string, reason error) error {
+	return &ConfigError{Field: field, Value: raw, Reason: reason.Error(), Err: reason}
 }
 
 // normalizeHost applies every rule of NormalizeCookieDomain except the public
@@ -99,11 +109,11 @@ func CommonCookieDomain(hosts ...string) (string, error) {
 	for i, raw := range hosts {
 		h, err := normalizeHost(raw)
 		if err != nil {
-			return "", &ConfigError{Field: "host", Value: raw, Reason: err.Error()}
+			return "", domainErr("host", raw, err)
 		}
 		s, err := publicsuffix.EffectiveTLDPlusOne(h)
 		if err != nil {
-			return "", &ConfigError{Field: "host", Value: raw, Reason: errDomainPublicSuffix.Error()}
+			return "", domainErr("host", raw, errDomainPublicSuffix)
 		}
 		labels := strings.Split(h, ".")
 		if i == 0 {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -92,6 +93,11 @@ func TestDomainNormalize(t *testing.T) {
 			}
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("NormalizeCookieDomain(%q) error = %q, want %q", tc.in, err, tc.want)
+			}
+			// The error names the value and is a config error, like every
+			// other domain error.
+			if !errors.Is(err, ErrConfig) || (tc.in != "" && !strings.Contains(err.Error(), fmt.Sprintf("%q", tc.in))) {
+				t.Errorf("NormalizeCookieDomain(%q) error %q does not name the value or is not an ErrConfig", tc.in, err)
 			}
 		})
 	}

@@ -81,12 +81,16 @@ func (e *Error) Unwrap() error { return e.Err }
 func newError(kind error, cause error) *Error { return &Error{Kind: kind, Err: cause} }
 
 // ConfigError names the configuration field and value that New refused.
-// errors.Is(err, ErrConfig) holds.
+// errors.Is(err, ErrConfig) holds; Err, when set, is the reason as an error.
 type ConfigError struct {
 	Field  string
 	Value  string
 	Reason string
+	Err    error
 }
+
+// Unwrap returns the reason as an error, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 func (e *ConfigError) Error() string {
 	if e.Value == "" {

@@ -215,7 +215,7 @@ func (g *Gate) checkDomains() error {
 	for i, raw := range g.cfg.APIDomains {
 		h, err := normalizeHost(raw)
 		if err != nil {
-			return configErr(fmt.Sprintf("APIDomains[%d]", i), raw, "%v", err)
+			return domainErr(fmt.Sprintf("APIDomains[%d]", i), raw, err)
 		}
 		if d := g.cookies.domain; d != "" && !domainMatch(h, d) {
 			return configErr(fmt.Sprintf("APIDomains[%d]", i), raw, "does not domain-match CookieDomain %q; the browser would not send the cookie to it", d)
