@@ -11,7 +11,7 @@ import (
 )
 
 // benchGate is a gate verifying a dev issuer's ES256 tokens from a JWKS.
-func benchGate(b *testing.B, older *string) (*core.Gate, *devissuer.Issuer) {
+func benchGate(b *testing.B, older string) (*core.Gate, *devissuer.Issuer) {
 	b.Helper()
 	iss, err := devissuer.New(devissuer.Config{Issuer: "https://issuer.example.test"})
 	if err != nil {
@@ -47,7 +47,7 @@ func benchCheck(b *testing.B, g *core.Gate, r *http.Request, wantOK bool) {
 
 // BenchmarkCheckBearer: the common case, one valid ES256 bearer token.
 func BenchmarkCheckBearer(b *testing.B) {
-	g, iss := benchGate(b, nil)
+	g, iss := benchGate(b, "")
 	tok, _ := iss.Mint(devissuer.Claims{Subject: "alice", TTL: time.Hour})
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
@@ -56,7 +56,7 @@ func BenchmarkCheckBearer(b *testing.B) {
 
 // BenchmarkCheckCookie: one valid token in a cookie among others.
 func BenchmarkCheckCookie(b *testing.B) {
-	g, iss := benchGate(b, nil)
+	g, iss := benchGate(b, "")
 	tok, _ := iss.Mint(devissuer.Claims{Subject: "alice", TTL: time.Hour})
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Cookie", "theme=dark; lang=en; sid="+tok+"; consent=yes")
@@ -67,7 +67,7 @@ func BenchmarkCheckCookie(b *testing.B) {
 // and a clearing Set-Cookie planned.
 func BenchmarkCheckDuplicateCookies(b *testing.B) {
 	older := "api.example.test"
-	g, iss := benchGate(b, &older)
+	g, iss := benchGate(b, older)
 	a, _ := iss.Mint(devissuer.Claims{Subject: "alice", TTL: time.Hour})
 	c, _ := iss.Mint(devissuer.Claims{Subject: "alice", IssuedAt: time.Now().Add(-time.Minute), TTL: time.Hour})
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -77,13 +77,13 @@ func BenchmarkCheckDuplicateCookies(b *testing.B) {
 
 // BenchmarkCheckNoToken: the cheapest refusal.
 func BenchmarkCheckNoToken(b *testing.B) {
-	g, _ := benchGate(b, nil)
+	g, _ := benchGate(b, "")
 	benchCheck(b, g, httptest.NewRequest(http.MethodGet, "/", nil), false)
 }
 
 // BenchmarkCheckMalformed: garbage is refused without signature work.
 func BenchmarkCheckMalformed(b *testing.B) {
-	g, _ := benchGate(b, nil)
+	g, _ := benchGate(b, "")
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Authorization", "Bearer eyJhbGciOiJFUzI1NiJ9.garbage.garbage")
 	benchCheck(b, g, r, false)

@@ -184,18 +184,23 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		{"CookieDomain malformed", func(c *Config) { c.CookieDomain = "exa mple.com" }, "CookieDomain", "exa mple.com", ""},
 		{"OlderCookieDomain equal to CookieDomain", func(c *Config) {
 			c.CookieDomain = "example.com"
-			c.OlderCookieDomain = cookieStrPtr("example.com")
+			c.OlderCookieDomain = "example.com"
 		}, "OlderCookieDomain", "example.com", ""},
 		{"OlderCookieDomain equal to CookieDomain after normalisation", func(c *Config) {
 			c.CookieDomain = "example.com"
-			c.OlderCookieDomain = cookieStrPtr(".Example.com")
+			c.OlderCookieDomain = ".Example.com"
 		}, "OlderCookieDomain", ".Example.com", ""},
-		{"OlderCookieDomain host-only while CookieDomain is host-only too", func(c *Config) {
-			c.OlderCookieDomain = cookieStrPtr("")
-		}, "OlderCookieDomain", "", ""},
+		{"OlderCookieHostOnly while CookieDomain is host-only too", func(c *Config) {
+			c.OlderCookieHostOnly = true
+		}, "OlderCookieHostOnly", "true", ""},
+		{"OlderCookieHostOnly together with OlderCookieDomain", func(c *Config) {
+			c.CookieDomain = "example.com"
+			c.OlderCookieDomain = "api.example.com"
+			c.OlderCookieHostOnly = true
+		}, "OlderCookieHostOnly", "true", ""},
 		{"OlderCookieDomain public suffix", func(c *Config) {
 			c.CookieDomain = "example.com"
-			c.OlderCookieDomain = cookieStrPtr("com")
+			c.OlderCookieDomain = "com"
 		}, "OlderCookieDomain", "com", ""},
 		{"SameSite=None with Insecure", func(c *Config) {
 			c.Cookie.SameSite = http.SameSiteNoneMode
@@ -320,11 +325,11 @@ func TestConfigAcceptsBoundaryValues(t *testing.T) {
 		{"CookieDomain with scheme, leading dot and port", func(c *Config) { c.CookieDomain = "https://.Example.com:8443/" }, nil},
 		{"older host-only cookies with a CookieDomain", func(c *Config) {
 			c.CookieDomain = "example.com"
-			c.OlderCookieDomain = cookieStrPtr("")
+			c.OlderCookieHostOnly = true
 		}, nil},
 		{"older subdomain cookies with a parent CookieDomain", func(c *Config) {
 			c.CookieDomain = "example.com"
-			c.OlderCookieDomain = cookieStrPtr("app.example.com")
+			c.OlderCookieDomain = "app.example.com"
 		}, nil},
 		{"APIDomains equal to and under the CookieDomain", func(c *Config) {
 			c.CookieDomain = ".example.com"
@@ -453,7 +458,7 @@ func TestConfigKeysUnavailableAtStart(t *testing.T) {
 			if !errors.Is(err, ErrKeysUnavailable) {
 				t.Fatalf("Verify error = %v, want ErrKeysUnavailable", err)
 			}
-			if got := StatusCode(err); got != http.StatusServiceUnavailable {
+			if got := ErrorResponse(err).Status; got != http.StatusServiceUnavailable {
 				t.Errorf("StatusCode = %d, want 503", got)
 			}
 		})

@@ -26,12 +26,12 @@ type CookieAttributes struct {
 
 // CookieWriter sets and clears session cookies with one set of rules: the
 // configured attributes on the configured cookie domain, and the same
-// attributes on the older cookie domain when clearing leftovers. It is built
-// by New (Gate.Cookies) or NewCookieWriter and safe for concurrent use.
+// attributes on the older cookie domain when clearing leftovers. Get it from
+// Gate.Cookies; it is safe for concurrent use.
 type CookieWriter struct {
 	attrs       CookieAttributes
 	domain      string // normalised; "" means host-only
-	older       string
+	older       string // normalised; "" with olderSet means host-only
 	olderSet    bool
 	secure      bool
 	httpOnly    bool
@@ -39,20 +39,17 @@ type CookieWriter struct {
 	currentName string
 }
 
-// CookieConfig is what NewCookieWriter needs; Config carries the same fields.
-type CookieConfig struct {
-	// Name of the current session cookie.
-	Name string
-	// Domain, normalised by NormalizeCookieDomain; "" writes host-only cookies.
-	Domain string
-	// OlderDomain: nil means no older domain; a pointer to "" means the older
-	// cookies were host-only; otherwise a domain normalised like Domain.
-	OlderDomain *string
-	Attributes  CookieAttributes
+// cookieConfig is what newCookieWriter needs, taken from Config.
+type cookieConfig struct {
+	Name          string // the current session cookie name
+	Domain        string // Config.CookieDomain
+	OlderDomain   string // Config.OlderCookieDomain
+	OlderHostOnly bool   // Config.OlderCookieHostOnly
+	Attributes    CookieAttributes
 }
 
-// NewCookieWriter validates cfg and returns a writer for it.
-func NewCookieWriter(cfg CookieConfig) (*CookieWriter, error) {
+// newCookieWriter validates cfg and returns a writer for it.
+func newCookieWriter(cfg cookieConfig) (*CookieWriter, error) {
 	w := &CookieWriter{attrs: cfg.Attributes, currentName: cfg.Name}
 	if w.attrs.Path == "" {
 		w.attrs.Path = "/"
@@ -76,18 +73,8 @@ func NewCookieWriter(cfg CookieConfig) (*CookieWriter, error) {
 		}
 		w.domain = d
 	}
-	if cfg.OlderDomain != nil {
-		w.olderSet = true
-		if *cfg.OlderDomain != "" {
-			d, err := normalizeCookieDomain("OlderCookieDomain", *cfg.OlderDomain)
-			if err != nil {
-				return nil, err
-			}
-			w.older = d
-		}
-		if w.older == w.domain {
-			return nil, configErr("OlderCookieDomain", *cfg.OlderDomain, "is the same as CookieDomain %q; clearing it would sign every user out", cfg.Domain)
-		}
+	if err := w.setOlder(cfg); err != nil {
+		return nil, err
 	}
 	if cfg.Name != "" {
 		if err := w.checkName("CookieNames", cfg.Name); err != nil {
@@ -95,6 +82,30 @@ func NewCookieWriter(cfg CookieConfig) (*CookieWriter, error) {
 		}
 	}
 	return w, nil
+}
+
+// setOlder validates where the older cookies lived: a domain, or host-only,
+// never both, and never where the current cookie lives.
+func (w *CookieWriter) setOlder(cfg cookieConfig) error {
+	switch {
+	case cfg.OlderDomain != "" && cfg.OlderHostOnly:
+		return configErr("OlderCookieHostOnly", "true", "cannot be combined with OlderCookieDomain %q: the older cookies lived either on a domain or host-only", cfg.OlderDomain)
+	case cfg.OlderHostOnly:
+		w.olderSet = true
+		if w.domain == "" {
+			return configErr("OlderCookieHostOnly", "true", "the current cookie is host-only too (CookieDomain is empty); clearing it would sign every user out")
+		}
+	case cfg.OlderDomain != "":
+		d, err := normalizeCookieDomain("OlderCookieDomain", cfg.OlderDomain)
+		if err != nil {
+			return err
+		}
+		if d == w.domain {
+			return configErr("OlderCookieDomain", cfg.OlderDomain, "is the same as CookieDomain %q; clearing it would sign every user out", cfg.Domain)
+		}
+		w.older, w.olderSet = d, true
+	}
+	return nil
 }
 
 // checkName enforces cookie-name syntax and the __Host- and __Secure- prefix
@@ -148,8 +159,9 @@ func (w *CookieWriter) Set(name, token string, expires time.Time) *http.Cookie {
 // Clear returns the cookie that deletes name on the cookie domain.
 func (w *CookieWriter) Clear(name string) *http.Cookie { return w.clear(name, w.domain) }
 
-// ClearOlder returns the cookie that deletes name on the older cookie domain,
-// or nil when no OlderCookieDomain is configured.
+// ClearOlder returns the cookie that deletes name where the older cookies
+// lived (OlderCookieDomain, or host-only with OlderCookieHostOnly), or nil
+// when neither is configured.
 func (w *CookieWriter) ClearOlder(name string) *http.Cookie {
 	if !w.olderSet {
 		return nil
@@ -175,16 +187,16 @@ func (w *CookieWriter) base(name, domain string) *http.Cookie {
 	}
 }
 
-// CookieSet collects the Set-Cookie lines of one response, keyed by name,
+// cookieSet collects the Set-Cookie lines of one response, keyed by name,
 // domain and path: adding a cookie with the same three replaces the earlier
 // one, while the same name on another domain is kept beside it (so a response
 // can clear sid on the older domain and set sid on the new one).
-type CookieSet struct {
+type cookieSet struct {
 	cookies []*http.Cookie
 }
 
-// Add puts c in the set, replacing a cookie with the same name, domain and path.
-func (s *CookieSet) Add(c *http.Cookie) {
+// add puts c in the set, replacing a cookie with the same name, domain and path.
+func (s *cookieSet) add(c *http.Cookie) {
 	if c == nil {
 		return
 	}
@@ -198,8 +210,8 @@ func (s *CookieSet) Add(c *http.Cookie) {
 	s.cookies = append(s.cookies, c)
 }
 
-// Lines returns one serialised Set-Cookie value per cookie, in insertion order.
-func (s *CookieSet) Lines() []string {
+// lines returns one serialised Set-Cookie value per cookie, in insertion order.
+func (s *cookieSet) lines() []string {
 	if len(s.cookies) == 0 {
 		return nil
 	}
@@ -210,11 +222,4 @@ func (s *CookieSet) Lines() []string {
 		}
 	}
 	return out
-}
-
-// WriteTo adds every line to h as its own Set-Cookie header.
-func (s *CookieSet) WriteTo(h http.Header) {
-	for _, line := range s.Lines() {
-		h.Add("Set-Cookie", line)
-	}
 }

@@ -185,10 +185,6 @@ func describe(kind error) failure {
 	return failure{http.StatusUnauthorized, "invalid_token", "the session token is invalid"}
 }
 
-// StatusCode returns the HTTP status core answers err with: 401, 400, 403 or
-// 503 for the kinds above, 401 for any other error.
-func StatusCode(err error) int { return describe(kindOf(err)).status }
-
 // kindOf finds the sentinel err is or wraps: through *Error, or through any
 // other wrapping (fmt.Errorf("...: %w", ErrExpired)) a custom handler added.
 func kindOf(err error) error {

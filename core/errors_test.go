@@ -125,7 +125,7 @@ func TestErrorsResponseByKind(t *testing.T) {
 		for _, f := range forms {
 			t.Run(want.name+"/"+f.name, func(t *testing.T) {
 				errTestCheckResponse(t, ErrorResponse(f.err), want, causeText)
-				if got := StatusCode(f.err); got != want.status {
+				if got := ErrorResponse(f.err).Status; got != want.status {
 					t.Errorf("StatusCode = %d, want %d", got, want.status)
 				}
 			})
@@ -154,7 +154,7 @@ func TestErrorsResponseWrappedSentinel(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			errTestCheckResponse(t, ErrorResponse(tc.err), tc.want, "")
-			if got := StatusCode(tc.err); got != tc.want.status {
+			if got := ErrorResponse(tc.err).Status; got != tc.want.status {
 				t.Errorf("StatusCode = %d, want %d", got, tc.want.status)
 			}
 		})
@@ -175,7 +175,7 @@ func TestErrorsResponseUnknownError(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			errTestCheckResponse(t, ErrorResponse(tc.err), want, "something else")
-			if got := StatusCode(tc.err); got != http.StatusUnauthorized {
+			if got := ErrorResponse(tc.err).Status; got != http.StatusUnauthorized {
 				t.Errorf("StatusCode = %d, want 401", got)
 			}
 		})

@@ -26,7 +26,7 @@ func FuzzCheck(f *testing.F) {
 		Issuers:           []core.Issuer{{Name: iss.URL(), JWKS: string(iss.JWKS())}},
 		CookieNames:       []string{"sid", "sid_old"},
 		CookieDomain:      "example.test",
-		OlderCookieDomain: &older,
+		OlderCookieDomain: older,
 		HeaderName:        "X-Session-Token",
 		QueryParam:        "token",
 	})

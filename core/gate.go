@@ -70,11 +70,15 @@ type Config struct {
 	// CookieDomain of the session cookie; empty means host-only. Normalised
 	// and validated by NormalizeCookieDomain.
 	CookieDomain string
-	// OlderCookieDomain is where the session cookie was set before
-	// CookieDomain: nil for no cleanup, a pointer to "" when the older
-	// cookies were host-only. Duplicated session cookies are then cleared on
-	// it.
-	OlderCookieDomain *string
+	// OlderCookieDomain is the domain the session cookie was set on before
+	// CookieDomain. When a request carries the cookie more than once, the
+	// copy on this domain is cleared. Empty: no cleanup (unless
+	// OlderCookieHostOnly).
+	OlderCookieDomain string
+	// OlderCookieHostOnly says the session cookie used to be host-only (set
+	// without a Domain attribute); duplicated cookies are then cleared
+	// host-only. It cannot be combined with OlderCookieDomain.
+	OlderCookieHostOnly bool
 	// Cookie attributes used when setting and clearing session cookies.
 	Cookie CookieAttributes
 	// APIDomains served by this backend; each must domain-match CookieDomain.
@@ -121,12 +125,12 @@ func New(cfg Config) (*Gate, error) {
 	}
 	g := &Gate{cfg: cfg, noToken: &Error{Kind: ErrNoToken}}
 	var err error
-	older := cfg.OlderCookieDomain
 	first := ""
 	if len(cfg.CookieNames) > 0 {
 		first = cfg.CookieNames[0]
 	}
-	if g.cookies, err = NewCookieWriter(CookieConfig{Name: first, Domain: cfg.CookieDomain, OlderDomain: older, Attributes: cfg.Cookie}); err != nil {
+	cc := cookieConfig{Name: first, Domain: cfg.CookieDomain, OlderDomain: cfg.OlderCookieDomain, OlderHostOnly: cfg.OlderCookieHostOnly, Attributes: cfg.Cookie}
+	if g.cookies, err = newCookieWriter(cc); err != nil {
 		return nil, err
 	}
 	for i, n := range cfg.CookieNames {
@@ -386,22 +390,22 @@ func (g *Gate) Check(r Request, opt CheckOptions) Decision {
 			if e := g.crossSite(r); e != nil {
 				return Decision{Err: e}
 			}
-			var set CookieSet
+			var set cookieSet
 			for _, name := range dups {
 				if c := g.cookies.ClearOlder(name); c != nil {
-					set.Add(c)
+					set.add(c)
 				} else {
 					g.warnDuplicate(name)
 				}
 			}
 			s, e := g.bestCookie(vals)
 			if s != nil {
-				return Decision{Session: s, SetCookies: set.Lines()}
+				return Decision{Session: s, SetCookies: set.lines()}
 			}
 			if firstErr == nil {
 				firstErr = e
 			}
-			return Decision{Err: firstErr, SetCookies: set.Lines()}
+			return Decision{Err: firstErr, SetCookies: set.lines()}
 		}
 	}
 	if firstErr != nil {
@@ -521,7 +525,7 @@ func (g *Gate) warnDuplicate(name string) {
 		return
 	}
 	if g.lastDupWarn.CompareAndSwap(last, now) {
-		g.cfg.Logger.Warn("sessiongate: a request carried the session cookie more than once; set OlderCookieDomain to the domain the older cookie was set on (\"\" if it was host-only) so the extra copy is cleared",
+		g.cfg.Logger.Warn("sessiongate: a request carried the session cookie more than once; set OlderCookieDomain to the domain the older cookie was set on (or OlderCookieHostOnly if it was host-only) so the extra copy is cleared",
 			"cookie", name)
 	}
 }

@@ -47,8 +47,6 @@ func gtStaticIssuer() []Issuer {
 	return []Issuer{{Name: vtIssA, JWKS: vtJWKSet(vtJWK(vtKeys().ec256, "ec-1", "ES256", "sig"))}}
 }
 
-func gtPtr(s string) *string { return &s }
-
 func TestCheckDuplicateCookieWarning(t *testing.T) {
 	tk := newGTTokens(t)
 	clock := newVTClock()
@@ -155,7 +153,7 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 		},
 		{
 			name:    "older cookies were host-only: cleared without a Domain attribute",
-			cfg:     func(c *Config) { c.OlderCookieDomain = gtPtr("") },
+			cfg:     func(c *Config) { c.OlderCookieDomain, c.OlderCookieHostOnly = "", true },
 			cookies: []string{"sid=" + tk.older + "; sid=" + tk.newer},
 			wantSub: "newer", wantSet: []string{"sid=; Path=/; " + epoch + "; HttpOnly; Secure; SameSite=Lax"},
 		},
@@ -182,7 +180,7 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 		},
 		{
 			name:    "no OlderCookieDomain: the same choice of token, nothing cleared",
-			cfg:     func(c *Config) { c.OlderCookieDomain = nil },
+			cfg:     func(c *Config) { c.OlderCookieDomain, c.OlderCookieHostOnly = "", false },
 			cookies: []string{"sid=" + tk.older + "; sid=" + tk.newer},
 			wantSub: "newer",
 		},
@@ -215,7 +213,7 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 				Issuers:           gtStaticIssuer(),
 				CookieNames:       []string{"sid"},
 				CookieDomain:      "example.com",
-				OlderCookieDomain: gtPtr("api.example.com"),
+				OlderCookieDomain: "api.example.com",
 			}
 			if row.cfg != nil {
 				row.cfg(&cfg)

@@ -55,16 +55,15 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { iss.Close() })
-	hostOnly := ""
 	cfg := func(origins ...string) core.Config {
 		return core.Config{
-			Issuers:           []core.Issuer{iss.CoreIssuer()},
-			CookieNames:       []string{"sid"},
-			CookieDomain:      "example.test",
-			OlderCookieDomain: &hostOnly,
-			APIDomains:        []string{"api.example.test"},
-			WebsiteOrigins:    origins,
-			Cookie:            core.CookieAttributes{Insecure: true}, // plain HTTP on loopback
+			Issuers:             []core.Issuer{iss.CoreIssuer()},
+			CookieNames:         []string{"sid"},
+			CookieDomain:        "example.test",
+			OlderCookieHostOnly: true,
+			APIDomains:          []string{"api.example.test"},
+			WebsiteOrigins:      origins,
+			Cookie:              core.CookieAttributes{Insecure: true}, // plain HTTP on loopback
 		}
 	}
 	strictGate, err := core.New(cfg())

@@ -65,7 +65,7 @@ func TestParity(t *testing.T) {
 			return [][2]string{{"Cookie", adaptertest.CookieName + "=" + f.Token(t, devissuer.Claims{Subject: "alice"})}}
 		}, status: 200},
 		{name: "duplicate cookies with an older domain", cfg: func(_ *adaptertest.Fixture, c *core.Config) {
-			c.CookieDomain, c.OlderCookieDomain = "example.test", &older
+			c.CookieDomain, c.OlderCookieDomain = "example.test", older
 		}, headers: func(f *adaptertest.Fixture, t *testing.T) [][2]string {
 			a := f.Token(t, devissuer.Claims{Subject: "alice"})
 			b := f.Token(t, devissuer.Claims{Subject: "alice", IssuedAt: time.Now().Add(-time.Hour), TTL: time.Minute})

@@ -333,7 +333,11 @@ func clearOn(domain string) string {
 func withOlder(d string) func(*Fixture, *core.Config) {
 	return func(_ *Fixture, c *core.Config) {
 		c.CookieDomain = "example.test"
-		c.OlderCookieDomain = &d
+		if d == "" {
+			c.OlderCookieHostOnly = true
+		} else {
+			c.OlderCookieDomain = d
+		}
 	}
 }
 

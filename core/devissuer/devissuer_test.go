@@ -62,6 +62,22 @@ func diGate(t *testing.T, cfg core.Config) *core.Gate {
 	return g
 }
 
+// cookieWriter returns the cookie writer of a gate with cookie "sid" on
+// domain ("" for host-only), built from static keys (no key server).
+func cookieWriter(t *testing.T, domain string) *core.CookieWriter {
+	t.Helper()
+	keys, err := devissuer.New(devissuer.Config{Issuer: "https://keys.example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := diGate(t, core.Config{
+		Issuers:      []core.Issuer{{Name: keys.URL(), JWKS: string(keys.JWKS())}},
+		CookieNames:  []string{"sid"},
+		CookieDomain: domain,
+	})
+	return g.Cookies()
+}
+
 func diKind(err, want error) bool {
 	if want == nil {
 		return err == nil
@@ -327,10 +343,7 @@ func diOnSite(base, location string) bool {
 }
 
 func TestHandlerLogin(t *testing.T) {
-	cookies, err := core.NewCookieWriter(core.CookieConfig{Name: "sid", Domain: "example.com", Attributes: core.CookieAttributes{Path: "/"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cookies := cookieWriter(t, "example.com")
 	iss := diStart(t, devissuer.Config{Cookies: cookies, CookieName: "sid"})
 	g := diGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, CookieNames: []string{"sid"}, CookieDomain: "example.com"})
 
@@ -412,7 +425,7 @@ func TestHandlerLogin(t *testing.T) {
 }
 
 func TestNewAndStartValidate(t *testing.T) {
-	cookies, _ := core.NewCookieWriter(core.CookieConfig{Name: "sid"})
+	cookies := cookieWriter(t, "")
 	rows := []struct {
 		name string
 		run  func() error
