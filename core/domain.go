@@ -50,8 +50,28 @@ func domainErr(field, raw string, reason error) error {
 // normalizeHost applies every rule of NormalizeCookieDomain except the public
 // suffix check.
 func normalizeHost(raw string) (string, error) {
+	s, err := hostPart(raw)
+	if err != nil {
+		return "", err
+	}
+	if net.ParseIP(s) != nil {
+		return "", errDomainIP
+	}
+	ascii, err := idna.Lookup.ToASCII(s)
+	if err != nil || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") {
+		return "", errDomainMalformed
+	}
+	if ascii == "localhost" || strings.HasSuffix(ascii, ".localhost") {
+		return "", errDomainLocalhost
+	}
+	return ascii, nil
+}
+
+// hostPart cuts raw down to its lower-case host name: no scheme, port, path,
+// query, fragment, leading or trailing dot.
+func hostPart(raw string) (string, error) {
 	s := strings.ToLower(strings.TrimSpace(raw))
-	if i := strings.Index(s, "://"); i >= 0 {
+	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)
 		if err != nil {
 			return "", errDomainMalformed
@@ -70,22 +90,11 @@ func normalizeHost(raw string) (string, error) {
 		}
 		s = h
 	}
-	s = strings.TrimPrefix(s, ".")
-	s = strings.TrimSuffix(s, ".")
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "."), ".")
 	if s == "" {
 		return "", errDomainEmpty
 	}
-	if net.ParseIP(s) != nil {
-		return "", errDomainIP
-	}
-	ascii, err := idna.Lookup.ToASCII(s)
-	if err != nil || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") {
-		return "", errDomainMalformed
-	}
-	if ascii == "localhost" || strings.HasSuffix(ascii, ".localhost") {
-		return "", errDomainLocalhost
-	}
-	return ascii, nil
+	return s, nil
 }
 
 // domainMatch reports whether host domain-matches domain (RFC 6265 5.1.3):

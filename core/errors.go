@@ -3,9 +3,6 @@ package core
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
-	"strings"
 )
 
 // Sentinel errors, one per failure kind. Every error a Gate returns from a
@@ -106,85 +103,6 @@ func configErr(field, value, reason string, args ...any) error {
 	return &ConfigError{Field: field, Value: value, Reason: fmt.Sprintf(reason, args...)}
 }
 
-// Response is the HTTP answer to a refused request: status, headers (in
-// order, to be added) and body. Adapters write it as it is.
-type Response struct {
-	Status int
-	// Code is the error code of the body ("invalid_token", ...) and
-	// Description its fixed, public text; both are also in Body.
-	Code        string
-	Description string
-	Header      [][2]string
-	Body        []byte
-}
-
-// ChallengeHeader returns the headers of r other than Content-Type
-// (WWW-Authenticate, Retry-After, Cache-Control): what a framework's own
-// error handler must still send when it renders its own body.
-func (r Response) ChallengeHeader() [][2]string {
-	out := make([][2]string, 0, len(r.Header))
-	for _, kv := range r.Header {
-		if kv[0] != "Content-Type" {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-// Write adds the headers to w in order, then writes the status and body.
-// Adapters on net/http response writers (net/http, Gin, Echo) answer with it.
-func (r Response) Write(w http.ResponseWriter) {
-	h := w.Header()
-	for _, kv := range r.Header {
-		h.Add(kv[0], kv[1])
-	}
-	w.WriteHeader(r.Status)
-	w.Write(r.Body)
-}
-
-// failure describes how one error kind is answered.
-type failure struct {
-	status      int
-	code        string // RFC 6750 error code; "" for a request with no token
-	description string
-}
-
-func describe(kind error) failure {
-	switch kind {
-	case ErrNoToken:
-		return failure{http.StatusUnauthorized, "", "no session token"}
-	case ErrMalformedRequest:
-		return failure{http.StatusBadRequest, "invalid_request", "more than one Authorization header"}
-	case ErrMalformed:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token is malformed"}
-	case ErrTokenTooLarge:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token is too large"}
-	case ErrAlgorithm:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token algorithm is not allowed"}
-	case ErrSignature:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token signature is invalid"}
-	case ErrUnknownKey:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token is signed by an unknown key"}
-	case ErrExpired:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token has expired"}
-	case ErrNotYetValid:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token is not valid yet"}
-	case ErrIssuedInFuture:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token was issued in the future"}
-	case ErrIssuer:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token issuer is not accepted"}
-	case ErrAudience:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token audience is not accepted"}
-	case ErrClaims:
-		return failure{http.StatusUnauthorized, "invalid_token", "the session token claims are invalid"}
-	case ErrKeysUnavailable:
-		return failure{http.StatusServiceUnavailable, "temporarily_unavailable", "session keys are unavailable, try again later"}
-	case ErrCrossSite:
-		return failure{http.StatusForbidden, "cross_site_request", "cross-site request with a session cookie refused"}
-	}
-	return failure{http.StatusUnauthorized, "invalid_token", "the session token is invalid"}
-}
-
 // kindOf finds the sentinel err is or wraps: through *Error, or through any
 // other wrapping (fmt.Errorf("...: %w", ErrExpired)) a custom handler added.
 func kindOf(err error) error {
@@ -204,39 +122,4 @@ var sentinels = []error{
 	ErrNoToken, ErrMalformedRequest, ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrSignature,
 	ErrUnknownKey, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrIssuer, ErrAudience,
 	ErrClaims, ErrKeysUnavailable, ErrCrossSite,
-}
-
-// ErrorResponse renders err the way every adapter answers it by default:
-// status by kind, WWW-Authenticate: Bearer with the RFC 6750 error code for
-// 401 and 400, Retry-After for 503, Cache-Control: no-store, and a small JSON
-// body {"error": ..., "error_description": ...}. The body is built from fixed
-// texts only, so it never contains the token or a cause's message.
-func ErrorResponse(err error) Response {
-	f := describe(kindOf(err))
-	code := f.code
-	if code == "" {
-		code = "unauthorized"
-	}
-	h := make([][2]string, 0, 4)
-	switch f.status {
-	case http.StatusUnauthorized, http.StatusBadRequest:
-		if f.code == "" {
-			h = append(h, [2]string{"WWW-Authenticate", "Bearer"})
-		} else {
-			h = append(h, [2]string{"WWW-Authenticate", `Bearer error="` + f.code + `", error_description="` + f.description + `"`})
-		}
-	case http.StatusServiceUnavailable:
-		h = append(h, [2]string{"Retry-After", "5"})
-	}
-	h = append(h,
-		[2]string{"Content-Type", "application/json; charset=utf-8"},
-		[2]string{"Cache-Control", "no-store"},
-	)
-	var b strings.Builder
-	b.WriteString(`{"error":`)
-	b.WriteString(strconv.Quote(code))
-	b.WriteString(`,"error_description":`)
-	b.WriteString(strconv.Quote(f.description))
-	b.WriteString("}\n")
-	return Response{Status: f.status, Code: code, Description: f.description, Header: h, Body: []byte(b.String())}
 }

@@ -1,46 +1,6 @@
 package core
 
-import (
-	"net/http"
-	"strings"
-)
-
-// Request is the read-only view of an incoming request that core decides on.
-// Adapters implement it over their framework's request; HTTPRequest does so
-// for *http.Request (net/http, Gin, Echo).
-type Request interface {
-	// Method is the HTTP method, upper case.
-	Method() string
-	// Host is the request's Host header (authority), with port if present.
-	Host() string
-	// Header returns every value of the named header, one per header line,
-	// in arrival order; nil when absent. Names match case-insensitively
-	// (HTTP/2 proxies send them in lower case). For Cookie it must return
-	// lines that keep every cookie pair, duplicates included. Core reads
-	// Authorization, Cookie, Origin, Sec-Fetch-Site and the configured
-	// custom header through it, always with canonical names.
-	Header(name string) []string
-	// Query returns the first value of the named query parameter.
-	Query(name string) string
-}
-
-// HTTPRequest views r as a Request without copying it.
-func HTTPRequest(r *http.Request) Request { return httpRequest{r} }
-
-// httpRequest is pointer-shaped, so converting it to Request does not allocate.
-type httpRequest struct{ r *http.Request }
-
-func (v httpRequest) Method() string { return v.r.Method }
-func (v httpRequest) Host() string   { return v.r.Host }
-func (v httpRequest) Header(name string) []string {
-	return v.r.Header[http.CanonicalHeaderKey(name)]
-}
-func (v httpRequest) Query(name string) string {
-	if v.r.URL == nil {
-		return ""
-	}
-	return v.r.URL.Query().Get(name)
-}
+import "strings"
 
 // Transfer selects where the session token may come from.
 type Transfer int

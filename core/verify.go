@@ -116,31 +116,39 @@ func (v *verifier) keys(t *jwt.Token, claims jwt.MapClaims) ([]jwt.VerificationK
 			return nil, newError(ErrMalformed, errors.New("kid header is not a string"))
 		}
 	}
-	var out []jwt.VerificationKey
+	keys, e := ik.lookup(kid, alg)
+	if e != nil {
+		return nil, e
+	}
+	out := make([]jwt.VerificationKey, len(keys))
+	for i, k := range keys {
+		out[i] = k
+	}
+	return out, nil
+}
+
+// lookup returns the issuer's keys for kid and alg: static keys first, then
+// the JWKS cache.
+func (ik *issuerKeys) lookup(kid, alg string) ([]any, *Error) {
+	var keys []any
 	staticKnown := false
 	if ik.static != nil {
-		var keys []any
 		keys, staticKnown = ik.static.match(kid, alg)
-		for _, k := range keys {
-			out = append(out, k)
-		}
 	}
-	if len(out) == 0 && ik.cache != nil {
-		keys, e := ik.cache.lookup(kid, alg)
+	if len(keys) == 0 && ik.cache != nil {
+		var e *Error
+		keys, e = ik.cache.lookup(kid, alg)
 		if e != nil && !(staticKnown && errors.Is(e, ErrUnknownKey)) {
 			return nil, e
 		}
-		for _, k := range keys {
-			out = append(out, k)
-		}
 	}
-	if len(out) == 0 {
-		if staticKnown {
-			return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit the issuer's key", alg))
-		}
-		return nil, newError(ErrUnknownKey, nil)
+	if len(keys) > 0 {
+		return keys, nil
 	}
-	return out, nil
+	if staticKnown {
+		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit the issuer's key", alg))
+	}
+	return nil, newError(ErrUnknownKey, nil)
 }
 
 // mapJWTError turns a golang-jwt error into the kind it means.

@@ -1,0 +1,103 @@
+package core
+
+import (
+	"context"
+	"net/http"
+)
+
+// The adapter API, all in this file: a framework middleware views its
+// request as a Request, asks Gate.Check for a Decision, writes the
+// decision's Set-Cookie lines, then either puts Decision.Session in the
+// request's context with WithSession or answers Decision.Err with
+// ErrorResponse. Applications do not need any of it: they use an adapter.
+
+// Request is the read-only view of an incoming request that core decides on.
+// Adapters implement it over their framework's request; HTTPRequest does so
+// for *http.Request (net/http, Gin, Echo). Adapter API.
+type Request interface {
+	// Method is the HTTP method, upper case.
+	Method() string
+	// Host is the request's Host header (authority), with port if present.
+	Host() string
+	// Header returns every value of the named header, one per header line,
+	// in arrival order; nil when absent. Names match case-insensitively
+	// (HTTP/2 proxies send them in lower case). For Cookie it must return
+	// lines that keep every cookie pair, duplicates included. Core reads
+	// Authorization, Cookie, Origin, Sec-Fetch-Site and the configured
+	// custom header through it, always with canonical names.
+	Header(name string) []string
+	// Query returns the first value of the named query parameter.
+	Query(name string) string
+}
+
+// HTTPRequest views r as a Request without copying it. Adapter API.
+func HTTPRequest(r *http.Request) Request { return httpRequest{r} }
+
+// httpRequest is pointer-shaped, so converting it to Request does not allocate.
+type httpRequest struct{ r *http.Request }
+
+func (v httpRequest) Method() string { return v.r.Method }
+func (v httpRequest) Host() string   { return v.r.Host }
+func (v httpRequest) Header(name string) []string {
+	return v.r.Header[http.CanonicalHeaderKey(name)]
+}
+func (v httpRequest) Query(name string) string {
+	if v.r.URL == nil {
+		return ""
+	}
+	return v.r.URL.Query().Get(name)
+}
+
+// CheckOptions are the per-middleware choices of Gate.Check. Adapter API.
+type CheckOptions struct {
+	// Optional lets requests without a token through anonymously; a token
+	// that is present but invalid is still refused.
+	Optional bool
+}
+
+// Decision is Gate.Check's answer to one request. Adapter API.
+type Decision struct {
+	// Session is the verified session; nil when refused or anonymous.
+	Session *Session
+	// Err is nil when the request may proceed; otherwise an *Error whose
+	// Kind is one of the sentinel errors. Render it with ErrorResponse.
+	Err error
+	// SetCookies are Set-Cookie values to add to the response whether the
+	// request proceeds or not (clearing a session cookie on the older domain).
+	SetCookies []string
+}
+
+// Check decides on r: it extracts the token by the configured precedence,
+// verifies it, applies the cross-site rule to cookie tokens and plans the
+// older-domain cleanup. Adapter API: middlewares call it once per request.
+func (g *Gate) Check(r Request, opt CheckOptions) Decision {
+	var firstErr *Error
+	if g.cfg.Transfer != TransferCookie {
+		s, e := g.fromHeaders(r)
+		if s != nil {
+			return Decision{Session: s} // cookie duplicates are ignored
+		}
+		if e != nil && (e.Kind == ErrMalformedRequest || g.cfg.Transfer == TransferHeader) {
+			return Decision{Err: e}
+		}
+		firstErr = e
+	}
+	if g.cfg.Transfer != TransferHeader && len(g.cfg.CookieNames) > 0 {
+		if d, found := g.fromCookies(r, firstErr); found {
+			return d
+		}
+	}
+	if firstErr != nil {
+		return Decision{Err: firstErr}
+	}
+	if opt.Optional {
+		return Decision{}
+	}
+	return Decision{Err: g.noToken}
+}
+
+// WithSession returns a copy of ctx that carries s, for SessionFromContext.
+// Adapter API.
+func WithSession(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionKey{}, s)
+}

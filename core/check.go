@@ -1,0 +1,136 @@
+package core
+
+import "strings"
+
+// fromCookies decides on the session cookie values of r; found is false
+// when r carries none. headerErr, the header's error if any, outranks a
+// cookie's error.
+func (g *Gate) fromCookies(r Request, headerErr *Error) (d Decision, found bool) {
+	vals, dups := cookieValues(r.Header("Cookie"), g.cfg.CookieNames)
+	if len(vals) == 0 {
+		return Decision{}, false
+	}
+	if e := g.crossSite(r); e != nil {
+		return Decision{Err: e}, true
+	}
+	var set cookieSet
+	for _, name := range dups {
+		if c := g.cookies.ClearOlder(name); c != nil {
+			set.add(c)
+		} else {
+			g.warnDuplicate(name)
+		}
+	}
+	s, e := g.bestCookie(vals)
+	if s != nil {
+		return Decision{Session: s, SetCookies: set.lines()}, true
+	}
+	if headerErr != nil {
+		e = headerErr
+	}
+	return Decision{Err: e, SetCookies: set.lines()}, true
+}
+
+// headerSources are tried in this order before any cookie.
+var headerSources = [...]Source{SourceAuthorization, SourceCustomHeader, SourceQuery}
+
+// fromHeaders tries the Authorization header, then the custom header, then
+// the query parameter. It returns the first verified session, or the first
+// error; a malformed request (a repeated header) ends the search at once.
+func (g *Gate) fromHeaders(r Request) (*Session, *Error) {
+	var first *Error
+	for _, src := range headerSources {
+		tok, e := g.headerToken(r, src)
+		if e != nil && e.Kind == ErrMalformedRequest {
+			return nil, e
+		}
+		if e == nil && tok != "" {
+			var s *Session
+			if s, e = g.verifier.verify(tok, src); s != nil {
+				return s, nil
+			}
+		}
+		if first == nil {
+			first = e
+		}
+	}
+	return nil, first
+}
+
+// headerToken returns the token src carries in r, "" for none.
+func (g *Gate) headerToken(r Request, src Source) (string, *Error) {
+	switch {
+	case src == SourceAuthorization:
+		return authorizationToken(r.Header("Authorization"))
+	case src == SourceCustomHeader && g.cfg.HeaderName != "":
+		vals := r.Header(g.cfg.HeaderName)
+		if len(vals) > 1 {
+			return "", &Error{Kind: ErrMalformedRequest, Source: src}
+		}
+		if len(vals) == 1 {
+			return strings.TrimSpace(vals[0]), nil
+		}
+	case src == SourceQuery && g.cfg.QueryParam != "":
+		return r.Query(g.cfg.QueryParam), nil
+	}
+	return "", nil
+}
+
+// authorizationToken returns the bearer token of the Authorization lines:
+// none for no line or another scheme, 400 for more than one line.
+func authorizationToken(lines []string) (string, *Error) {
+	switch len(lines) {
+	case 0:
+		return "", nil
+	case 1:
+	default:
+		return "", &Error{Kind: ErrMalformedRequest, Source: SourceAuthorization}
+	}
+	tok, ok, malformed := bearer(lines[0])
+	if malformed {
+		return "", &Error{Kind: ErrMalformed, Source: SourceAuthorization}
+	}
+	if !ok {
+		return "", nil
+	}
+	return tok, nil
+}
+
+// bestCookie verifies every cookie value and keeps the valid one with the
+// latest iat (the first in order on a tie). With none valid it returns the
+// error of the first value: the current name's.
+func (g *Gate) bestCookie(vals []cookieValue) (*Session, *Error) {
+	var best *Session
+	var first *Error
+	for _, v := range vals {
+		s, e := g.verifier.verify(v.value, SourceCookie)
+		if e != nil {
+			if first == nil {
+				first = e
+			}
+			continue
+		}
+		s.CookieName = v.name
+		if best == nil || s.IssuedAt.After(best.IssuedAt) {
+			best = s
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	return nil, first
+}
+
+// warnDuplicate logs, at most once an hour per gate, that a session cookie
+// arrived more than once with no OlderCookieDomain to clean it up.
+func (g *Gate) warnDuplicate(name string) {
+	now := g.cfg.Clock().Unix()
+	last := g.lastDupWarn.Load()
+	if last != 0 && now-last < 3600 {
+		return
+	}
+	if g.lastDupWarn.CompareAndSwap(last, now) {
+		g.cfg.Logger.Warn("sessiongate: a request carried the session cookie more than once; set OlderCookieDomain to the domain the older cookie was set on (or OlderCookieHostOnly if it was host-only) so the extra copy is cleared",
+			"cookie", name)
+	}
+}

@@ -1,0 +1,213 @@
+package core
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Issuer binds one token issuer (the exact iss value) to its keys. Give
+// exactly one kind of key source: public keys (JWKSURL, Discovery, PublicKeyPEM
+// and JWKS may be combined) or an HMACSecret.
+type Issuer struct {
+	// Name is the exact value of the iss claim, e.g. "https://auth.example.com".
+	Name string
+	// JWKSURL is fetched, cached and refreshed in the background.
+	JWKSURL string
+	// Discovery finds the JWKS URL through OIDC discovery at
+	// <Name>/.well-known/openid-configuration (jwks_uri).
+	Discovery bool
+	// PublicKeyPEM holds one or more PEM public keys or certificates.
+	PublicKeyPEM string
+	// JWKS holds a static JWK or JWK set as JSON.
+	JWKS string
+	// HMACSecret (at least 32 bytes) verifies HS256/HS384/HS512 tokens of
+	// this issuer. It cannot be combined with public keys, and Algorithms
+	// must list the HS algorithm explicitly.
+	HMACSecret []byte
+}
+
+// Config configures a Gate. Only Issuers is required; every other field has
+// a documented default. New validates all of it and names the first bad field.
+type Config struct {
+	// Issuers accepted, each with its keys.
+	Issuers []Issuer
+	// Algorithms allowed. Default RS256, ES256, EdDSA. "none" is refused.
+	Algorithms []string
+	// Audiences: when set, aud must name at least one of them.
+	Audiences []string
+	// Leeway for exp, nbf and iat. Default 0; at most 5 minutes.
+	Leeway time.Duration
+	// ValidateClaims, when set, is called with every verified session; an
+	// error refuses the token (ErrClaims, 401).
+	ValidateClaims func(*Session) error
+
+	// Transfer selects the token sources: TransferAny (default), TransferHeader
+	// or TransferCookie.
+	Transfer Transfer
+	// CookieNames of the session cookie, current name first; later names
+	// cover renames (e.g. cbo_session_token, then cbo_short_session). Without
+	// names, cookies are not read.
+	CookieNames []string
+	// HeaderName of an extra header carrying the raw token (e.g.
+	// X-Session-Token). Off by default: prefer Authorization.
+	HeaderName string
+	// QueryParam carrying the token. Off by default: URLs end up in logs,
+	// history and Referer headers.
+	QueryParam string
+	// MaxTokenSize in bytes; longer tokens are refused before parsing.
+	// Default 8192.
+	MaxTokenSize int
+
+	// CookieDomain of the session cookie; empty means host-only. Normalised
+	// and validated by NormalizeCookieDomain.
+	CookieDomain string
+	// OlderCookieDomain is the domain the session cookie was set on before
+	// CookieDomain. When a request carries the cookie more than once, the
+	// copy on this domain is cleared. Empty: no cleanup (unless
+	// OlderCookieHostOnly).
+	OlderCookieDomain string
+	// OlderCookieHostOnly says the session cookie used to be host-only (set
+	// without a Domain attribute); duplicated cookies are then cleared
+	// host-only. It cannot be combined with OlderCookieDomain.
+	OlderCookieHostOnly bool
+	// Cookie attributes used when setting and clearing session cookies.
+	Cookie CookieAttributes
+	// APIDomains served by this backend; each must domain-match CookieDomain.
+	APIDomains []string
+	// WebsiteOrigins (e.g. "https://www.example.com") of the frontends. Their
+	// hosts must domain-match CookieDomain, and they are trusted for
+	// cross-site requests that carry the session cookie.
+	WebsiteOrigins []string
+	// DisableCrossSiteProtection turns off the check that refuses
+	// cookie-borne tokens on unsafe methods from untrusted cross-site origins.
+	DisableCrossSiteProtection bool
+
+	// JWKS tunes key fetching.
+	JWKS JWKSOptions
+	// Logger receives warnings (JWKS failures, duplicate cookies). Default
+	// slog.Default(). Tokens are never logged.
+	Logger *slog.Logger
+	// Clock returns the current time. Default time.Now.
+	Clock func() time.Time
+}
+
+// DefaultAlgorithms are allowed when Config.Algorithms is empty.
+func DefaultAlgorithms() []string { return []string{"RS256", "ES256", "EdDSA"} }
+
+// defaults fills the documented defaults and validates every field that
+// needs no other field's normalised value.
+func (c *Config) defaults() error {
+	if len(c.Issuers) == 0 {
+		return configErr("Issuers", "", "at least one issuer is required")
+	}
+	if err := c.checkAlgorithms(); err != nil {
+		return err
+	}
+	if c.Leeway < 0 || c.Leeway > 5*time.Minute {
+		return configErr("Leeway", c.Leeway.String(), "must be between 0 and 5m")
+	}
+	if err := c.checkSources(); err != nil {
+		return err
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	return c.JWKS.defaults()
+}
+
+func (c *Config) checkAlgorithms() error {
+	if len(c.Algorithms) == 0 {
+		c.Algorithms = DefaultAlgorithms()
+	}
+	for i, a := range c.Algorithms {
+		if a == "none" || jwt.GetSigningMethod(a) == nil {
+			return configErr(fmt.Sprintf("Algorithms[%d]", i), a, "is not a supported signature algorithm")
+		}
+	}
+	return nil
+}
+
+// checkSources validates where tokens may come from.
+func (c *Config) checkSources() error {
+	if c.Transfer < TransferAny || c.Transfer > TransferCookie {
+		return configErr("Transfer", strconv.Itoa(int(c.Transfer)), "must be TransferAny, TransferHeader or TransferCookie")
+	}
+	if c.Transfer == TransferCookie && len(c.CookieNames) == 0 {
+		return configErr("CookieNames", "", "TransferCookie needs at least one cookie name")
+	}
+	if c.MaxTokenSize == 0 {
+		c.MaxTokenSize = 8 << 10
+	}
+	if c.MaxTokenSize < 0 {
+		return configErr("MaxTokenSize", strconv.Itoa(c.MaxTokenSize), "must not be negative")
+	}
+	if c.HeaderName != "" {
+		if strings.IndexFunc(c.HeaderName, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
+			return configErr("HeaderName", c.HeaderName, "is not a valid header name")
+		}
+		if strings.EqualFold(c.HeaderName, "Authorization") || strings.EqualFold(c.HeaderName, "Cookie") {
+			return configErr("HeaderName", c.HeaderName, "is already a token source")
+		}
+		c.HeaderName = http.CanonicalHeaderKey(c.HeaderName)
+	}
+	if c.QueryParam != "" && url.QueryEscape(c.QueryParam) != c.QueryParam {
+		return configErr("QueryParam", c.QueryParam, "must be a plain parameter name")
+	}
+	return nil
+}
+
+// checkDomains: every API domain and website must domain-match the cookie
+// domain, so the cookie the backend reads is the one the browser sends.
+func (g *Gate) checkDomains() error {
+	for i, raw := range g.cfg.APIDomains {
+		h, err := normalizeHost(raw)
+		if err != nil {
+			return domainErr(fmt.Sprintf("APIDomains[%d]", i), raw, err)
+		}
+		if d := g.cookies.domain; d != "" && !domainMatch(h, d) {
+			return configErr(fmt.Sprintf("APIDomains[%d]", i), raw, "does not domain-match CookieDomain %q; the browser would not send the cookie to it", d)
+		}
+	}
+	for i, raw := range g.cfg.WebsiteOrigins {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return configErr(fmt.Sprintf("WebsiteOrigins[%d]", i), raw, "must be an origin such as https://www.example.com")
+		}
+		d := g.cookies.domain
+		if d == "" {
+			continue
+		}
+		h, err := normalizeHost(u.Hostname())
+		if err != nil || !domainMatch(h, d) {
+			return configErr(fmt.Sprintf("WebsiteOrigins[%d]", i), raw, "does not domain-match CookieDomain %q", d)
+		}
+	}
+	return nil
+}
+
+// normalizeOrigin writes an origin the way browsers send it in Origin:
+// lower-case scheme and host, no default port. Trusted origins are compared
+// exactly, so "https://WWW.example.com:443" must become
+// "https://www.example.com". Values that do not parse are returned as they
+// are, for AddTrustedOrigin to refuse.
+func normalizeOrigin(o string) string {
+	u, err := url.Parse(strings.TrimSpace(o))
+	if err != nil || u.Host == "" {
+		return o
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if (u.Scheme == "https" && u.Port() == "443") || (u.Scheme == "http" && u.Port() == "80") {
+		u.Host = u.Hostname()
+	}
+	return u.String()
+}
