@@ -2,14 +2,10 @@ package core
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -24,25 +20,22 @@ import (
 
 // Secrets used by the config tests; they must never show up in an error.
 const (
-	cfgTestSecretMarker = "TOP-SECRET"
-	cfgTestLongSecret   = cfgTestSecretMarker + "-hmac-0123456789abcdefghij" // 36 bytes
-	cfgTestShortSecret  = cfgTestSecretMarker + "-short-hmac-key"            // 26 bytes
-	cfgTestIssuer       = "https://issuer.example.com"
+	secretMarker = "TOP-SECRET"
+	longSecret   = secretMarker + "-hmac-0123456789abcdefghij" // 36 bytes
+	shortSecret  = secretMarker + "-short-hmac-key"            // 26 bytes
+	configIssuer = "https://issuer.example.com"
 )
 
-type cfgTestKeys struct {
+type configKeys struct {
 	priv    *ecdsa.PrivateKey
 	pubPEM  string
 	privPEM string
 	jwks    []byte
 }
 
-func newCfgTestKeys(t *testing.T) cfgTestKeys {
+func newConfigKeys(t *testing.T) configKeys {
 	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	priv := testKeys().ec256
 	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +48,7 @@ func newCfgTestKeys(t *testing.T) cfgTestKeys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfgTestKeys{
+	return configKeys{
 		priv:    priv,
 		pubPEM:  string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
 		privPEM: string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: privDER})),
@@ -64,7 +57,7 @@ func newCfgTestKeys(t *testing.T) cfgTestKeys {
 }
 
 // mint signs an ES256 token for iss with kid k1.
-func (k cfgTestKeys) mint(t *testing.T, iss string, extra jwt.MapClaims) string {
+func (k configKeys) mint(t *testing.T, iss string, extra jwt.MapClaims) string {
 	t.Helper()
 	now := time.Now()
 	claims := jwt.MapClaims{"iss": iss, "sub": "user-1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
@@ -80,18 +73,16 @@ func (k cfgTestKeys) mint(t *testing.T, iss string, extra jwt.MapClaims) string 
 	return s
 }
 
-func cfgTestQuietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 func TestConfigRefusesBadValues(t *testing.T) {
-	keys := newCfgTestKeys(t)
+	keys := newConfigKeys(t)
 	base := func() Config {
 		return Config{
-			Issuers: []Issuer{{Name: cfgTestIssuer, PublicKeyPEM: keys.pubPEM}},
-			Logger:  cfgTestQuietLogger(),
+			Issuers: []Issuer{{Name: configIssuer, PublicKeyPEM: keys.pubPEM}},
+			Logger:  quietLogger,
 		}
 	}
 	hmacIssuer := func(secret string) []Issuer {
-		return []Issuer{{Name: cfgTestIssuer, HMACSecret: []byte(secret)}}
+		return []Issuer{{Name: configIssuer, HMACSecret: []byte(secret)}}
 	}
 	cases := []struct {
 		name      string
@@ -104,30 +95,30 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		{"no issuers", func(c *Config) { c.Issuers = nil }, "Issuers", "", ""},
 		{"issuer without a name", func(c *Config) { c.Issuers[0].Name = "" }, "Issuers[0].Name", "", ""},
 		{"issuer without keys", func(c *Config) { c.Issuers = []Issuer{{Name: "https://nokeys.example.com"}} }, "Issuers[0]", "https://nokeys.example.com", ""},
-		{"duplicate issuer name", func(c *Config) { c.Issuers = append(c.Issuers, Issuer{Name: cfgTestIssuer, PublicKeyPEM: keys.pubPEM}) }, "Issuers[1].Name", cfgTestIssuer, ""},
+		{"duplicate issuer name", func(c *Config) { c.Issuers = append(c.Issuers, Issuer{Name: configIssuer, PublicKeyPEM: keys.pubPEM}) }, "Issuers[1].Name", configIssuer, ""},
 		{"HMACSecret shorter than 32 bytes", func(c *Config) {
-			c.Issuers = hmacIssuer(cfgTestShortSecret)
+			c.Issuers = hmacIssuer(shortSecret)
 			c.Algorithms = []string{"HS256"}
 		}, "Issuers[0].HMACSecret", "", "32"},
 		{"HMACSecret of 31 bytes", func(c *Config) {
-			c.Issuers = hmacIssuer(cfgTestLongSecret[:31])
+			c.Issuers = hmacIssuer(longSecret[:31])
 			c.Algorithms = []string{"HS256"}
 		}, "Issuers[0].HMACSecret", "", "32"},
-		{"HMACSecret without an HS algorithm in Algorithms (defaults)", func(c *Config) { c.Issuers = hmacIssuer(cfgTestLongSecret) }, "Algorithms", "RS256,ES256,EdDSA", "HMACSecret"},
+		{"HMACSecret without an HS algorithm in Algorithms (defaults)", func(c *Config) { c.Issuers = hmacIssuer(longSecret) }, "Algorithms", "RS256,ES256,EdDSA", "HMACSecret"},
 		{"HMACSecret without an HS algorithm in explicit Algorithms", func(c *Config) {
-			c.Issuers = hmacIssuer(cfgTestLongSecret)
+			c.Issuers = hmacIssuer(longSecret)
 			c.Algorithms = []string{"ES256"}
 		}, "Algorithms", "ES256", "HMACSecret"},
 		{"HMACSecret mixed with JWKSURL", func(c *Config) {
-			c.Issuers = []Issuer{{Name: cfgTestIssuer, HMACSecret: []byte(cfgTestLongSecret), JWKSURL: "https://issuer.example.com/jwks"}}
+			c.Issuers = []Issuer{{Name: configIssuer, HMACSecret: []byte(longSecret), JWKSURL: "https://issuer.example.com/jwks"}}
 			c.Algorithms = []string{"HS256", "ES256"}
 		}, "Issuers[0].HMACSecret", "", ""},
 		{"HMACSecret mixed with PublicKeyPEM", func(c *Config) {
-			c.Issuers[0].HMACSecret = []byte(cfgTestLongSecret)
+			c.Issuers[0].HMACSecret = []byte(longSecret)
 			c.Algorithms = []string{"HS256", "ES256"}
 		}, "Issuers[0].HMACSecret", "", ""},
 		{"HMACSecret mixed with Discovery", func(c *Config) {
-			c.Issuers = []Issuer{{Name: cfgTestIssuer, HMACSecret: []byte(cfgTestLongSecret), Discovery: true}}
+			c.Issuers = []Issuer{{Name: configIssuer, HMACSecret: []byte(longSecret), Discovery: true}}
 			c.Algorithms = []string{"HS256"}
 		}, "Issuers[0].HMACSecret", "", ""},
 		{"JWKSURL with ftp scheme", func(c *Config) { c.Issuers[0].JWKSURL = "ftp://issuer.example.com/jwks" }, "Issuers[0].JWKSURL", "ftp://issuer.example.com/jwks", ""},
@@ -280,7 +271,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 			if tc.mentions != "" && !strings.Contains(msg, tc.mentions) {
 				t.Errorf("message %q does not mention %q", msg, tc.mentions)
 			}
-			if strings.Contains(msg, cfgTestSecretMarker) || strings.Contains(ce.Value, cfgTestSecretMarker) {
+			if strings.Contains(msg, secretMarker) || strings.Contains(ce.Value, secretMarker) {
 				t.Errorf("message %q leaks the HMAC secret", msg)
 			}
 		})
@@ -288,13 +279,13 @@ func TestConfigRefusesBadValues(t *testing.T) {
 }
 
 func TestConfigAcceptsBoundaryValues(t *testing.T) {
-	keys := newCfgTestKeys(t)
+	keys := newConfigKeys(t)
 	hs256 := func(t *testing.T) string {
 		t.Helper()
 		now := time.Now()
 		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-			"iss": cfgTestIssuer, "sub": "user-1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-		}).SignedString([]byte(cfgTestLongSecret[:32]))
+			"iss": configIssuer, "sub": "user-1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		}).SignedString([]byte(longSecret[:32]))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,16 +294,16 @@ func TestConfigAcceptsBoundaryValues(t *testing.T) {
 	cases := []struct {
 		name   string
 		mutate func(c *Config)
-		mint   func(t *testing.T) string // nil: an ES256 token of cfgTestIssuer
+		mint   func(t *testing.T) string // nil: an ES256 token of configIssuer
 	}{
 		{"the minimum config: one issuer with a PEM key", func(c *Config) {}, nil},
 		{"Leeway of exactly 5 minutes", func(c *Config) { c.Leeway = 5 * time.Minute }, nil},
 		{"HMACSecret of exactly 32 bytes with HS256 listed", func(c *Config) {
-			c.Issuers = []Issuer{{Name: cfgTestIssuer, HMACSecret: []byte(cfgTestLongSecret[:32])}}
+			c.Issuers = []Issuer{{Name: configIssuer, HMACSecret: []byte(longSecret[:32])}}
 			c.Algorithms = []string{"HS256"}
 		}, hs256},
 		{"HMAC issuer beside a public-key issuer", func(c *Config) {
-			c.Issuers = append(c.Issuers, Issuer{Name: "https://internal.example.com", HMACSecret: []byte(cfgTestLongSecret)})
+			c.Issuers = append(c.Issuers, Issuer{Name: "https://internal.example.com", HMACSecret: []byte(longSecret)})
 			c.Algorithms = []string{"ES256", "HS256"}
 		}, nil},
 		{"custom HeaderName in any case", func(c *Config) { c.HeaderName = "x-session-token" }, nil},
@@ -351,8 +342,8 @@ func TestConfigAcceptsBoundaryValues(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{
-				Issuers: []Issuer{{Name: cfgTestIssuer, PublicKeyPEM: keys.pubPEM}},
-				Logger:  cfgTestQuietLogger(),
+				Issuers: []Issuer{{Name: configIssuer, PublicKeyPEM: keys.pubPEM}},
+				Logger:  quietLogger,
 			}
 			tc.mutate(&cfg)
 			g, err := New(cfg)
@@ -365,7 +356,7 @@ func TestConfigAcceptsBoundaryValues(t *testing.T) {
 			if tc.mint != nil {
 				tok = tc.mint(t)
 			} else {
-				tok = keys.mint(t, cfgTestIssuer, nil)
+				tok = keys.mint(t, configIssuer, nil)
 			}
 			if _, err := g.Verify(tok, SourceAuthorization); err != nil {
 				t.Fatalf("Verify of a good token: %v", err)
@@ -378,7 +369,7 @@ func TestConfigAcceptsBoundaryValues(t *testing.T) {
 // is empty": an empty, non-nil list must not leave a gate that silently
 // refuses every token.
 func TestConfigEmptyAlgorithmsMeansDefaults(t *testing.T) {
-	keys := newCfgTestKeys(t)
+	keys := newConfigKeys(t)
 	cases := []struct {
 		name string
 		algs []string
@@ -389,9 +380,9 @@ func TestConfigEmptyAlgorithmsMeansDefaults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g, err := New(Config{
-				Issuers:    []Issuer{{Name: cfgTestIssuer, PublicKeyPEM: keys.pubPEM}},
+				Issuers:    []Issuer{{Name: configIssuer, PublicKeyPEM: keys.pubPEM}},
 				Algorithms: tc.algs,
-				Logger:     cfgTestQuietLogger(),
+				Logger:     quietLogger,
 			})
 			if err != nil {
 				if errors.Is(err, ErrConfig) && strings.Contains(err.Error(), "Algorithms") {
@@ -400,7 +391,7 @@ func TestConfigEmptyAlgorithmsMeansDefaults(t *testing.T) {
 				t.Fatalf("New: %v", err)
 			}
 			defer g.Close()
-			if _, err := g.Verify(keys.mint(t, cfgTestIssuer, nil), SourceAuthorization); err != nil {
+			if _, err := g.Verify(keys.mint(t, configIssuer, nil), SourceAuthorization); err != nil {
 				t.Fatalf("an ES256 token (a default algorithm) is refused: %v", err)
 			}
 		})
@@ -408,7 +399,7 @@ func TestConfigEmptyAlgorithmsMeansDefaults(t *testing.T) {
 }
 
 func TestConfigKeysUnavailableAtStart(t *testing.T) {
-	keys := newCfgTestKeys(t)
+	keys := newConfigKeys(t)
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
 	closed.Close()
@@ -425,14 +416,14 @@ func TestConfigKeysUnavailableAtStart(t *testing.T) {
 		name   string
 		issuer Issuer
 	}{
-		{"JWKS server not listening", Issuer{Name: cfgTestIssuer, JWKSURL: closedURL + "/jwks"}},
-		{"JWKS server answering 500", Issuer{Name: cfgTestIssuer, JWKSURL: failing.URL + "/jwks"}},
-		{"JWKS server answering something that is not a key set", Issuer{Name: cfgTestIssuer, JWKSURL: garbage.URL + "/jwks"}},
+		{"JWKS server not listening", Issuer{Name: configIssuer, JWKSURL: closedURL + "/jwks"}},
+		{"JWKS server answering 500", Issuer{Name: configIssuer, JWKSURL: failing.URL + "/jwks"}},
+		{"JWKS server answering something that is not a key set", Issuer{Name: configIssuer, JWKSURL: garbage.URL + "/jwks"}},
 		{"OIDC discovery failing", Issuer{Name: failing.URL, Discovery: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+": New fails with ErrKeysUnavailable", func(t *testing.T) {
-			g, err := New(Config{Issuers: []Issuer{tc.issuer}, Logger: cfgTestQuietLogger(), JWKS: JWKSOptions{Timeout: 2 * time.Second}})
+			g, err := New(Config{Issuers: []Issuer{tc.issuer}, Logger: quietLogger, JWKS: JWKSOptions{Timeout: 2 * time.Second}})
 			if err == nil {
 				g.Close()
 				t.Fatal("New succeeded with unreachable keys")
@@ -448,7 +439,7 @@ func TestConfigKeysUnavailableAtStart(t *testing.T) {
 			}
 		})
 		t.Run(tc.name+": AllowStartWithoutKeys starts and answers ErrKeysUnavailable", func(t *testing.T) {
-			g, err := New(Config{Issuers: []Issuer{tc.issuer}, Logger: cfgTestQuietLogger(),
+			g, err := New(Config{Issuers: []Issuer{tc.issuer}, Logger: quietLogger,
 				JWKS: JWKSOptions{Timeout: 2 * time.Second, AllowStartWithoutKeys: true}})
 			if err != nil {
 				t.Fatalf("New with AllowStartWithoutKeys: %v", err)
@@ -554,7 +545,7 @@ func TestConfigPresetsValues(t *testing.T) {
 // TestConfigPresetsWork builds a Gate from each preset against a local provider and
 // checks that New fetches keys from the documented place and verifies a token.
 func TestConfigPresetsWork(t *testing.T) {
-	keys := newCfgTestKeys(t)
+	keys := newConfigKeys(t)
 	cases := []struct {
 		name      string
 		preset    func(base string) Config
@@ -602,7 +593,7 @@ func TestConfigPresetsWork(t *testing.T) {
 			}))
 			defer srv.Close()
 			cfg := tc.preset(srv.URL)
-			cfg.Logger = cfgTestQuietLogger()
+			cfg.Logger = quietLogger
 			g, err := New(cfg)
 			if err != nil {
 				t.Fatalf("New(preset): %v", err)

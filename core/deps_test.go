@@ -10,62 +10,62 @@ import (
 	"testing"
 )
 
-// gh prefixes the framework module paths below; written apart so that a
-// plain grep for framework imports in core does not mistake this data for one.
-const gh = "github.com/"
+const coreModule = "github.com/sessiongate/sessiongate/core"
 
-const depsTestModule = "github.com/sessiongate/sessiongate/core"
-
-// depsTestFrameworks are import-path prefixes of web frameworks core must
-// never depend on (STYLE.md rule 1: core imports no web framework).
-var depsTestFrameworks = []string{
-	gh + "gin-gonic/",
-	gh + "labstack/",
-	gh + "gofiber/",
-	gh + "valyala/fasthttp",
+// allowedModules are the only modules core (and its tests) may depend on,
+// besides the standard library: a web framework, or anything else, fails
+// TestDepsCoreModulesAreAllowListed until it is added here on purpose.
+var allowedModules = map[string]string{
+	coreModule:                      "core itself",
+	"github.com/golang-jwt/jwt/v5":  "JWT parsing and signature checks",
+	"github.com/go-jose/go-jose/v4": "JWK parsing",
+	"golang.org/x/net":              "public suffix list and IDNA",
+	"golang.org/x/text":             "Unicode tables behind x/net's IDNA",
+	"golang.org/x/sync":             "singleflight for JWKS fetches",
 }
 
-// depsTestForbidden returns the paths that belong to a web framework.
-func depsTestForbidden(paths []string) []string {
+// disallowed returns the modules of mods that are not on the allow-list,
+// sorted and without repeats.
+func disallowed(mods []string) []string {
+	seen := map[string]bool{}
 	var out []string
-	for _, p := range paths {
-		for _, prefix := range depsTestFrameworks {
-			if strings.HasPrefix(p, prefix) {
-				out = append(out, p)
-				break
-			}
+	for _, m := range mods {
+		if _, ok := allowedModules[m]; !ok && !seen[m] {
+			seen[m] = true
+			out = append(out, m)
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
-func TestDepsForbiddenMatcher(t *testing.T) {
+func TestDepsAllowListMatcher(t *testing.T) {
+	const gh = "github.com/" // kept apart so a grep for framework imports skips this data
 	cases := []struct {
 		name string
 		in   []string
 		want []string
 	}{
-		{"gin is a framework", []string{"net/http", gh + "gin-gonic/gin"}, []string{gh + "gin-gonic/gin"}},
-		{"a gin subpackage is a framework", []string{gh + "gin-gonic/gin/binding"}, []string{gh + "gin-gonic/gin/binding"}},
-		{"echo is a framework", []string{gh + "labstack/echo/v4"}, []string{gh + "labstack/echo/v4"}},
-		{"fiber is a framework", []string{gh + "gofiber/fiber/v2"}, []string{gh + "gofiber/fiber/v2"}},
-		{"fasthttp is a framework", []string{gh + "valyala/fasthttp"}, []string{gh + "valyala/fasthttp"}},
-		{"a fasthttp subpackage is a framework", []string{gh + "valyala/fasthttp/fasthttpadaptor"}, []string{gh + "valyala/fasthttp/fasthttpadaptor"}},
-		{"core's own libraries are not frameworks", []string{"net/http", "github.com/golang-jwt/jwt/v5", "golang.org/x/net/publicsuffix", "github.com/go-jose/go-jose/v4"}, nil},
-		{"another valyala module is not fasthttp", []string{"github.com/valyala/bytebufferpool"}, nil},
+		{"core's own libraries pass", []string{coreModule, gh + "golang-jwt/jwt/v5", "golang.org/x/net"}, nil},
+		{"a web framework is refused", []string{gh + "gin-gonic/gin", "golang.org/x/net"}, []string{gh + "gin-gonic/gin"}},
+		{"fasthttp is refused", []string{gh + "valyala/fasthttp"}, []string{gh + "valyala/fasthttp"}},
+		{"any other module is refused too", []string{gh + "valyala/bytebufferpool"}, []string{gh + "valyala/bytebufferpool"}},
+		{"modules match exactly, not by prefix", []string{"golang.org/x/netx", gh + "golang-jwt/jwt/v4"},
+			[]string{gh + "golang-jwt/jwt/v4", "golang.org/x/netx"}},
+		{"a module listed twice is reported once", []string{"example.com/m", "example.com/m"}, []string{"example.com/m"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := depsTestForbidden(tc.in); !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("depsTestForbidden(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := disallowed(tc.in); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("disallowed(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
 }
 
-// depsTestGo returns the go command, skipping the test when it is missing
+// goTool returns the go command, skipping the test when it is missing
 // outside CI.
-func depsTestGo(t *testing.T) string {
+func goTool(t *testing.T) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -77,120 +77,67 @@ func depsTestGo(t *testing.T) string {
 	return goBin
 }
 
-type depsTestPkg struct {
-	path     string
-	standard bool
-}
-
-// depsTestList runs go list in the core module directory and returns one
-// package per line of the -f template "{{.ImportPath}} {{.Standard}}".
-func depsTestList(t *testing.T, goBin string, args ...string) []depsTestPkg {
+// goList runs go list -f tmpl in the core module directory and returns its
+// output fields.
+func goList(t *testing.T, goBin, tmpl string, args ...string) []string {
 	t.Helper()
-	cmd := exec.Command(goBin, append([]string{"list", "-f", "{{.ImportPath}} {{.Standard}}"}, args...)...)
+	cmd := exec.Command(goBin, append([]string{"list", "-f", tmpl}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	var pkgs []depsTestPkg
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		// Test variants print as "path [path.test]", so split at the last space.
-		i := strings.LastIndex(line, " ")
-		if i < 0 {
-			t.Fatalf("unexpected go list line %q", line)
-		}
-		pkgs = append(pkgs, depsTestPkg{path: line[:i], standard: line[i+1:] == "true"})
-	}
-	return pkgs
+	return strings.Fields(string(out))
 }
 
-func depsTestPaths(pkgs []depsTestPkg) []string {
-	out := make([]string, len(pkgs))
-	for i, p := range pkgs {
-		out[i] = p.path
-	}
-	return out
-}
-
-func TestDepsCoreImportsNoWebFramework(t *testing.T) {
-	goBin := depsTestGo(t)
-	cases := []struct {
-		name string
-		args []string
-	}{
-		{"core and its packages depend on no web framework", []string{"-deps", "./..."}},
-		{"core's tests depend on no web framework either", []string{"-deps", "-test", "./..."}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			paths := depsTestPaths(depsTestList(t, goBin, tc.args...))
+// TestDepsCoreModulesAreAllowListed walks every package core and its tests
+// depend on: each one is from the standard library or an allowed module.
+func TestDepsCoreModulesAreAllowListed(t *testing.T) {
+	goBin := goTool(t)
+	const modOf = `{{if not .Standard}}{{with .Module}}{{.Path}}{{else}}{{.ImportPath}}{{end}}{{end}}`
+	for _, args := range [][]string{{"-deps", "./..."}, {"-deps", "-test", "./..."}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			mods := goList(t, goBin, modOf, args...)
 			// Guard against a vacuous pass: the listing must hold core and
 			// the libraries it is known to use.
-			for _, want := range []string{depsTestModule, depsTestModule + "/adaptertest", "net/http", "github.com/golang-jwt/jwt/v5"} {
-				if !depsTestContains(paths, want) {
-					t.Fatalf("go list %v did not list %s; got %d packages", tc.args, want, len(paths))
+			for _, want := range []string{coreModule, "github.com/golang-jwt/jwt/v5", "golang.org/x/net"} {
+				if !containsPath(mods, want) {
+					t.Fatalf("go list %v did not list module %s; got %q", args, want, mods)
 				}
 			}
-			if bad := depsTestForbidden(paths); len(bad) > 0 {
-				t.Fatalf("core depends on web framework packages: %q", bad)
+			if bad := disallowed(mods); len(bad) > 0 {
+				t.Fatalf("core depends on modules outside its allow-list: %q", bad)
 			}
 		})
 	}
 }
 
+// TestDepsAdaptertestIsStdlibOnly: the conformance suite imports only the
+// standard library, core and core/devissuer, so an adapter module running it
+// inherits nothing.
 func TestDepsAdaptertestIsStdlibOnly(t *testing.T) {
-	goBin := depsTestGo(t)
-	allowed := map[string]bool{depsTestModule: true, depsTestModule + "/devissuer": true}
-
-	t.Run("adaptertest imports only the standard library, core and core/devissuer", func(t *testing.T) {
-		std := map[string]bool{}
-		for _, p := range depsTestList(t, goBin, "-deps", "./adaptertest") {
-			std[p.path] = p.standard
+	goBin := goTool(t)
+	std := map[string]bool{}
+	for _, p := range goList(t, goBin, `{{if .Standard}}{{.ImportPath}}{{end}}`, "-deps", "./adaptertest") {
+		std[p] = true
+	}
+	imports := goList(t, goBin, `{{join .Imports "\n"}}`, "./adaptertest")
+	if !containsPath(imports, coreModule) || !containsPath(imports, "testing") {
+		t.Fatalf("implausible import list for adaptertest: %q", imports)
+	}
+	var bad []string
+	for _, imp := range imports {
+		if !std[imp] && imp != coreModule && imp != coreModule+"/devissuer" {
+			bad = append(bad, imp)
 		}
-		cmd := exec.Command(goBin, "list", "-f", `{{join .Imports "\n"}}`, "./adaptertest")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("go list imports: %v", err)
-		}
-		imports := strings.Fields(string(out))
-		if !depsTestContains(imports, depsTestModule) || !depsTestContains(imports, "testing") {
-			t.Fatalf("implausible import list for adaptertest: %q", imports)
-		}
-		var bad []string
-		for _, imp := range imports {
-			if !std[imp] && !allowed[imp] {
-				bad = append(bad, imp)
-			}
-		}
-		if len(bad) > 0 {
-			t.Fatalf("adaptertest imports non-standard packages: %q", bad)
-		}
-	})
-
-	t.Run("adaptertest adds no dependency beyond the standard library to core's own", func(t *testing.T) {
-		own := map[string]bool{}
-		for _, p := range depsTestList(t, goBin, "-deps", ".", "./devissuer") {
-			own[p.path] = true
-		}
-		if !own["github.com/golang-jwt/jwt/v5"] {
-			t.Fatal("core's own dependencies do not include golang-jwt; the listing is wrong")
-		}
-		var extra []string
-		for _, p := range depsTestList(t, goBin, "-deps", "./adaptertest") {
-			if p.standard || own[p.path] || p.path == depsTestModule+"/adaptertest" {
-				continue
-			}
-			extra = append(extra, p.path)
-		}
-		sort.Strings(extra)
-		if len(extra) > 0 {
-			t.Fatalf("adaptertest pulls in non-standard dependencies core does not already have: %q", extra)
-		}
-	})
+	}
+	if len(bad) > 0 {
+		t.Fatalf("adaptertest imports non-standard packages: %q", bad)
+	}
 }
 
-func depsTestContains(list []string, s string) bool {
+func containsPath(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true

@@ -13,8 +13,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// errTestKind is the expected answer for one sentinel error kind.
-type errTestKind struct {
+// kindCase is the expected answer for one sentinel error kind.
+type kindCase struct {
 	name        string
 	kind        error
 	status      int
@@ -24,12 +24,12 @@ type errTestKind struct {
 	description string // body "error_description"
 }
 
-func errTestKinds() []errTestKind {
-	tokenErr := func(name string, kind error, desc string) errTestKind {
-		return errTestKind{name, kind, http.StatusUnauthorized,
+func kindCases() []kindCase {
+	tokenErr := func(name string, kind error, desc string) kindCase {
+		return kindCase{name, kind, http.StatusUnauthorized,
 			`Bearer error="invalid_token", error_description="` + desc + `"`, "", "invalid_token", desc}
 	}
-	return []errTestKind{
+	return []kindCase{
 		{"no token: 401 with a bare Bearer challenge and no error code", ErrNoToken, http.StatusUnauthorized,
 			"Bearer", "", "unauthorized", "no session token"},
 		{"malformed request: 400 invalid_request", ErrMalformedRequest, http.StatusBadRequest,
@@ -53,8 +53,8 @@ func errTestKinds() []errTestKind {
 	}
 }
 
-// errTestCheckResponse checks r against want and returns its headers.
-func errTestCheckResponse(t *testing.T, r Response, want errTestKind, mustNotContain string) {
+// checkResponse checks r against want and returns its headers.
+func checkResponse(t *testing.T, r Response, want kindCase, mustNotContain string) {
 	t.Helper()
 	if r.Status != want.status {
 		t.Errorf("Status = %d, want %d", r.Status, want.status)
@@ -112,7 +112,7 @@ func errTestCheckResponse(t *testing.T, r Response, want errTestKind, mustNotCon
 
 func TestErrorsResponseByKind(t *testing.T) {
 	const causeText = "cause-with-eyJhbGciOiJIUzI1NiJ9.secret"
-	for _, want := range errTestKinds() {
+	for _, want := range kindCases() {
 		forms := []struct {
 			name string
 			err  error
@@ -124,7 +124,7 @@ func TestErrorsResponseByKind(t *testing.T) {
 		}
 		for _, f := range forms {
 			t.Run(want.name+"/"+f.name, func(t *testing.T) {
-				errTestCheckResponse(t, ErrorResponse(f.err), want, causeText)
+				checkResponse(t, ErrorResponse(f.err), want, causeText)
 				if got := ErrorResponse(f.err).Status; got != want.status {
 					t.Errorf("StatusCode = %d, want %d", got, want.status)
 				}
@@ -136,14 +136,14 @@ func TestErrorsResponseByKind(t *testing.T) {
 // A custom error handler may wrap the sentinel it got (errors.Is still
 // holds); the default answer must not change because of that.
 func TestErrorsResponseWrappedSentinel(t *testing.T) {
-	byKind := map[error]errTestKind{}
-	for _, k := range errTestKinds() {
+	byKind := map[error]kindCase{}
+	for _, k := range kindCases() {
 		byKind[k.kind] = k
 	}
 	cases := []struct {
 		name string
 		err  error
-		want errTestKind
+		want kindCase
 	}{
 		{"sentinel ErrNoToken wrapped with fmt.Errorf keeps its bare challenge", fmt.Errorf("auth: %w", ErrNoToken), byKind[ErrNoToken]},
 		{"sentinel ErrMalformedRequest wrapped with fmt.Errorf keeps 400", fmt.Errorf("auth: %w", ErrMalformedRequest), byKind[ErrMalformedRequest]},
@@ -153,7 +153,7 @@ func TestErrorsResponseWrappedSentinel(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			errTestCheckResponse(t, ErrorResponse(tc.err), tc.want, "")
+			checkResponse(t, ErrorResponse(tc.err), tc.want, "")
 			if got := ErrorResponse(tc.err).Status; got != tc.want.status {
 				t.Errorf("StatusCode = %d, want %d", got, tc.want.status)
 			}
@@ -169,12 +169,12 @@ func TestErrorsResponseUnknownError(t *testing.T) {
 		{"a foreign error is answered as an invalid token", errors.New("something else")},
 		{"an *Error with a foreign kind is answered as an invalid token", &Error{Kind: errors.New("other kind")}},
 	}
-	want := errTestKind{status: http.StatusUnauthorized,
+	want := kindCase{status: http.StatusUnauthorized,
 		wwwAuth: `Bearer error="invalid_token", error_description="the session token is invalid"`,
 		code:    "invalid_token", description: "the session token is invalid"}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			errTestCheckResponse(t, ErrorResponse(tc.err), want, "something else")
+			checkResponse(t, ErrorResponse(tc.err), want, "something else")
 			if got := ErrorResponse(tc.err).Status; got != http.StatusUnauthorized {
 				t.Errorf("StatusCode = %d, want 401", got)
 			}
@@ -232,7 +232,7 @@ func TestErrorsErrorType(t *testing.T) {
 
 // Every *Error matches exactly one sentinel: a kind never matches another.
 func TestErrorsKindsAreDistinct(t *testing.T) {
-	kinds := errTestKinds()
+	kinds := kindCases()
 	for _, a := range kinds {
 		t.Run(a.name, func(t *testing.T) {
 			e := &Error{Kind: a.kind}
@@ -263,16 +263,16 @@ func TestErrorsNeverContainTheToken(t *testing.T) {
 		marker     = "PRIVATEMARK"
 	)
 	secret := []byte("errors-test-hmac-secret-0123456789abcdef")
-	keys := newCfgTestKeys(t)
+	keys := newConfigKeys(t)
 	g, err := New(Config{
 		Issuers: []Issuer{
 			{Name: hmacIssuer, HMACSecret: secret},
-			{Name: cfgTestIssuer, PublicKeyPEM: keys.pubPEM},
+			{Name: configIssuer, PublicKeyPEM: keys.pubPEM},
 		},
 		Algorithms:                 []string{"HS256", "ES256"},
 		CookieNames:                []string{"sid"},
 		MaxTokenSize:               2048,
-		Logger:                     cfgTestQuietLogger(),
+		Logger:                     quietLogger,
 		DisableCrossSiteProtection: true,
 	})
 	if err != nil {
@@ -316,7 +316,7 @@ func TestErrorsNeverContainTheToken(t *testing.T) {
 		{"expired token", hs(claims(hmacIssuer, now.Add(-time.Minute)), secret, nil), ErrExpired},
 		{"unknown issuer", hs(claims("https://evil.example.com/"+marker, now.Add(time.Hour)), secret, nil), ErrIssuer},
 		{"alg none", none, ErrAlgorithm},
-		{"HS256 token for a public-key issuer", hs(claims(cfgTestIssuer, now.Add(time.Hour)), []byte(keys.pubPEM), nil), ErrAlgorithm},
+		{"HS256 token for a public-key issuer", hs(claims(configIssuer, now.Add(time.Hour)), []byte(keys.pubPEM), nil), ErrAlgorithm},
 		{"critical header extension", hs(claims(hmacIssuer, now.Add(time.Hour)), secret, map[string]any{"crit": []string{"b64"}, "b64": false}), ErrMalformed},
 		{"kid that is not a string", hs(claims(hmacIssuer, now.Add(time.Hour)), secret, map[string]any{"kid": 42}), ErrMalformed},
 		{"token over the size limit", hs(jwt.MapClaims{"iss": hmacIssuer, "pad": strings.Repeat(marker, 300), "exp": now.Add(time.Hour).Unix()}, secret, nil), ErrTokenTooLarge},

@@ -11,17 +11,17 @@ import (
 	"time"
 )
 
-// gtTokens are session tokens of issuer A, valid for a day around vtNow.
-type gtTokens struct {
+// cookieTokens are session tokens of issuer A, valid for a day around testNow.
+type cookieTokens struct {
 	older, newer, expired, expired2, bearer string
 }
 
-func newGTTokens(t *testing.T) gtTokens {
-	k := vtKeys()
+func newCookieTokens(t *testing.T) cookieTokens {
+	k := testKeys()
 	sign := func(sub string, iat, exp time.Duration) string {
-		return vtSign(t, "ES256", "ec-1", k.ec256, vtClaims(vtIssA, vtWith("sub", sub), vtAt("iat", iat), vtAt("exp", exp)), nil)
+		return sign(t, "ES256", "ec-1", k.ec256, claimsFor(issA, withClaim("sub", sub), atOffset("iat", iat), atOffset("exp", exp)), nil)
 	}
-	return gtTokens{
+	return cookieTokens{
 		older:    sign("older", -2*time.Hour, 24*time.Hour),
 		newer:    sign("newer", -time.Minute, 24*time.Hour),
 		expired:  sign("expired", -2*time.Hour, -time.Minute),
@@ -30,9 +30,9 @@ func newGTTokens(t *testing.T) gtTokens {
 	}
 }
 
-// gtRequest is a GET to api.example.com with the given Cookie header lines
+// cookieRequest is a GET to api.example.com with the given Cookie header lines
 // and, when authz is set, an Authorization header.
-func gtRequest(cookieLines []string, authz string) Request {
+func cookieRequest(cookieLines []string, authz string) Request {
 	r := httptest.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
 	if len(cookieLines) > 0 {
 		r.Header["Cookie"] = cookieLines
@@ -43,16 +43,16 @@ func gtRequest(cookieLines []string, authz string) Request {
 	return HTTPRequest(r)
 }
 
-func gtStaticIssuer() []Issuer {
-	return []Issuer{{Name: vtIssA, JWKS: vtJWKSet(vtJWK(vtKeys().ec256, "ec-1", "ES256", "sig"))}}
+func staticIssuers() []Issuer {
+	return []Issuer{{Name: issA, JWKS: jwkSet(jwkOf(testKeys().ec256, "ec-1", "ES256", "sig"))}}
 }
 
 func TestCheckDuplicateCookieWarning(t *testing.T) {
-	tk := newGTTokens(t)
-	clock := newVTClock()
-	logs := &vtLogSink{}
-	cfg := Config{Issuers: gtStaticIssuer(), CookieNames: []string{"sid"}, Clock: clock.Now, Logger: logs.logger()}
-	g := vtGate(t, cfg)
+	tk := newCookieTokens(t)
+	clock := newFakeClock()
+	logs := &logSink{}
+	cfg := Config{Issuers: staticIssuers(), CookieNames: []string{"sid"}, Clock: clock.Now, Logger: logs.logger()}
+	g := newGate(t, cfg)
 	dup := []string{"sid=" + tk.older + "; sid=" + tk.newer}
 	warnings := func() int { return strings.Count(logs.String(), "OlderCookieDomain") }
 
@@ -81,7 +81,7 @@ func TestCheckDuplicateCookieWarning(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				decisions[i] = g.Check(gtRequest(st.cookies, ""), CheckOptions{})
+				decisions[i] = g.Check(cookieRequest(st.cookies, ""), CheckOptions{})
 			}()
 		}
 		close(start)
@@ -112,10 +112,10 @@ func TestCheckDuplicateCookieWarning(t *testing.T) {
 	}
 
 	t.Run("the limit is per gate: another gate warns on its own", func(t *testing.T) {
-		g2 := vtGate(t, cfg)
+		g2 := newGate(t, cfg)
 		before := warnings()
 		for range 3 {
-			g2.Check(gtRequest(dup, ""), CheckOptions{})
+			g2.Check(cookieRequest(dup, ""), CheckOptions{})
 		}
 		if got := warnings() - before; got != 1 {
 			t.Errorf("warnings by a second gate: %d, want 1", got)
@@ -124,7 +124,7 @@ func TestCheckDuplicateCookieWarning(t *testing.T) {
 }
 
 func TestCheckOlderDomainCleanup(t *testing.T) {
-	tk := newGTTokens(t)
+	tk := newCookieTokens(t)
 	const epoch = "Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"
 	clearOlder := "sid=; Path=/; Domain=api.example.com; " + epoch + "; HttpOnly; Secure; SameSite=Lax"
 	rows := []struct {
@@ -210,7 +210,7 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			cfg := Config{
-				Issuers:           gtStaticIssuer(),
+				Issuers:           staticIssuers(),
 				CookieNames:       []string{"sid"},
 				CookieDomain:      "example.com",
 				OlderCookieDomain: "api.example.com",
@@ -218,11 +218,11 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 			if row.cfg != nil {
 				row.cfg(&cfg)
 			}
-			g := vtGate(t, cfg)
-			d := g.Check(gtRequest(row.cookies, row.authz), CheckOptions{})
+			g := newGate(t, cfg)
+			d := g.Check(cookieRequest(row.cookies, row.authz), CheckOptions{})
 			switch {
 			case row.wantSub == "":
-				if d.Session != nil || !jwIs(d.Err, row.wantErr) {
+				if d.Session != nil || !isKind(d.Err, row.wantErr) {
 					t.Errorf("decision: session %v, error %v; want refused with %v", d.Session != nil, d.Err, row.wantErr)
 				}
 			case d.Err != nil || d.Session == nil:
@@ -245,10 +245,10 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 }
 
 func TestCheckCookieCandidatesCapped(t *testing.T) {
-	k := vtKeys()
+	k := testKeys()
 	distinct := make([]string, 50)
 	for i := range distinct {
-		distinct[i] = vtSign(t, "ES256", "ec-1", k.ec256, vtClaims(vtIssA, vtWith("jti", fmt.Sprint("j-", i))), nil)
+		distinct[i] = sign(t, "ES256", "ec-1", k.ec256, claimsFor(issA, withClaim("jti", fmt.Sprint("j-", i))), nil)
 	}
 	join := func(name string, toks []string) string {
 		parts := make([]string, len(toks))
@@ -283,12 +283,12 @@ func TestCheckCookieCandidatesCapped(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			var calls atomic.Int64
-			g := vtGate(t, Config{
-				Issuers:        gtStaticIssuer(),
+			g := newGate(t, Config{
+				Issuers:        staticIssuers(),
 				CookieNames:    row.names,
 				ValidateClaims: func(*Session) error { calls.Add(1); return nil },
 			})
-			d := g.Check(gtRequest(row.cookies, ""), CheckOptions{})
+			d := g.Check(cookieRequest(row.cookies, ""), CheckOptions{})
 			if d.Err != nil || d.Session == nil {
 				t.Fatalf("decision error %v; want a session", d.Err)
 			}

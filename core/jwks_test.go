@@ -11,23 +11,23 @@ import (
 	"time"
 )
 
-// jwOneKey is the JWKS every cache test starts from: ec-1 (ES256).
-func jwOneKey() string { return vtJWKSet(vtJWK(vtKeys().ec256, "ec-1", "ES256", "sig")) }
+// oneKeyJWKS is the JWKS every cache test starts from: ec-1 (ES256).
+func oneKeyJWKS() string { return jwkSet(jwkOf(testKeys().ec256, "ec-1", "ES256", "sig")) }
 
-// jwToken signs a token of issuer A that stays valid for an hour after vtNow
+// tokenWithKid signs a token of issuer A that stays valid for an hour after testNow
 // (so tests may advance their clock), naming kid.
-func jwToken(t testing.TB, kid string, key any) string {
+func tokenWithKid(t testing.TB, kid string, key any) string {
 	t.Helper()
-	return vtSign(t, "ES256", kid, key, vtClaims(vtIssA, vtAt("exp", time.Hour)), nil)
+	return sign(t, "ES256", kid, key, claimsFor(issA, atOffset("exp", time.Hour)), nil)
 }
 
-func jwVerify(g *Gate, tok string) error {
+func verifyVia(g *Gate, tok string) error {
 	_, err := g.Verify(tok, SourceAuthorization)
 	return err
 }
 
-// jwIs reports whether err is exactly of kind want (nil: accepted).
-func jwIs(err, want error) bool {
+// isKind reports whether err is exactly of kind want (nil: accepted).
+func isKind(err, want error) bool {
 	if want == nil {
 		return err == nil
 	}
@@ -37,7 +37,7 @@ func jwIs(err, want error) bool {
 
 func TestJWKSUnknownKidConcurrentRequestsShareOneFetch(t *testing.T) {
 	const n = 1000
-	k := vtKeys()
+	k := testKeys()
 	rows := []struct {
 		name      string
 		published bool // the refreshed JWKS holds the new kid
@@ -48,18 +48,18 @@ func TestJWKSUnknownKidConcurrentRequestsShareOneFetch(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			srv := newVTServer(t, jwOneKey())
-			g := vtGate(t, Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}}})
+			srv := newKeyServer(t, oneKeyJWKS())
+			g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}})
 			if got := srv.hits.Load(); got != 1 {
 				t.Fatalf("fetches by New: %d, want 1", got)
 			}
-			srv.set(func(s *vtServer) {
+			srv.set(func(s *keyServer) {
 				s.delay = 100 * time.Millisecond // a slow key server: the requests pile onto one fetch
 				if row.published {
-					s.body = vtJWKSet(vtJWK(k.ec256, "ec-1", "ES256", "sig"), vtJWK(k.ec256new, "ec-2", "ES256", "sig"))
+					s.body = jwkSet(jwkOf(k.ec256, "ec-1", "ES256", "sig"), jwkOf(k.ec256new, "ec-2", "ES256", "sig"))
 				}
 			})
-			tok := jwToken(t, "ec-2", k.ec256new)
+			tok := tokenWithKid(t, "ec-2", k.ec256new)
 
 			start := make(chan struct{})
 			var ready, done sync.WaitGroup
@@ -71,7 +71,7 @@ func TestJWKSUnknownKidConcurrentRequestsShareOneFetch(t *testing.T) {
 					defer done.Done()
 					ready.Done()
 					<-start
-					errs[i] = jwVerify(g, tok)
+					errs[i] = verifyVia(g, tok)
 				}()
 			}
 			ready.Wait() // every goroutine exists and waits at the barrier
@@ -83,7 +83,7 @@ func TestJWKSUnknownKidConcurrentRequestsShareOneFetch(t *testing.T) {
 			}
 			wrong := map[string]int{}
 			for _, err := range errs {
-				if !jwIs(err, row.want) {
+				if !isKind(err, row.want) {
 					wrong[fmt.Sprint(err)]++
 				}
 			}
@@ -93,7 +93,7 @@ func TestJWKSUnknownKidConcurrentRequestsShareOneFetch(t *testing.T) {
 
 			// One more request within the cooldown fetches nothing: the kid
 			// is either known now or remembered as unknown.
-			if err := jwVerify(g, tok); !jwIs(err, row.want) {
+			if err := verifyVia(g, tok); !isKind(err, row.want) {
 				t.Errorf("a further request: %v, want %v", err, row.want)
 			}
 			if got := srv.hits.Load() - 1; got != 1 {
@@ -104,18 +104,18 @@ func TestJWKSUnknownKidConcurrentRequestsShareOneFetch(t *testing.T) {
 }
 
 func TestJWKSUnknownKidCooldown(t *testing.T) {
-	k := vtKeys()
+	k := testKeys()
 	type step struct {
 		name    string
-		advance time.Duration     // clock advance before the request
-		change  func(s *vtServer) // key server change before the request
-		kid     string            // kid the token names
-		key     any               // key that signs it
-		want    error             // nil: accepted
-		fetches int64             // fetches since New, after the request
+		advance time.Duration      // clock advance before the request
+		change  func(s *keyServer) // key server change before the request
+		kid     string             // kid the token names
+		key     any                // key that signs it
+		want    error              // nil: accepted
+		fetches int64              // fetches since New, after the request
 	}
-	publishEC2 := func(s *vtServer) {
-		s.body = vtJWKSet(vtJWK(k.ec256, "ec-1", "ES256", "sig"), vtJWK(k.ec256new, "ec-2", "ES256", "sig"))
+	publishEC2 := func(s *keyServer) {
+		s.body = jwkSet(jwkOf(k.ec256, "ec-1", "ES256", "sig"), jwkOf(k.ec256new, "ec-2", "ES256", "sig"))
 	}
 	scenarios := []struct {
 		name  string
@@ -145,10 +145,10 @@ func TestJWKSUnknownKidCooldown(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			clock := newVTClock()
-			srv := newVTServer(t, jwOneKey())
-			g := vtGate(t, Config{
-				Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}},
+			clock := newFakeClock()
+			srv := newKeyServer(t, oneKeyJWKS())
+			g := newGate(t, Config{
+				Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}},
 				Clock:   clock.Now,
 				JWKS:    JWKSOptions{UnknownKeyCooldown: 30 * time.Second},
 			})
@@ -157,8 +157,8 @@ func TestJWKSUnknownKidCooldown(t *testing.T) {
 				if st.change != nil {
 					srv.set(st.change)
 				}
-				err := jwVerify(g, jwToken(t, st.kid, st.key))
-				if !jwIs(err, st.want) {
+				err := verifyVia(g, tokenWithKid(t, st.kid, st.key))
+				if !isKind(err, st.want) {
 					t.Errorf("step %d (%s): %v, want %v", i+1, st.name, err, st.want)
 				}
 				if got := srv.hits.Load() - 1; got != st.fetches {
@@ -169,44 +169,44 @@ func TestJWKSUnknownKidCooldown(t *testing.T) {
 	}
 }
 
-// jwFailure is a way for the key server to fail after keys were cached.
-type jwFailure struct {
+// keyServerFailure is a way for the key server to fail after keys were cached.
+type keyServerFailure struct {
 	name  string
 	opts  JWKSOptions
-	apply func(s *vtServer)
+	apply func(s *keyServer)
 }
 
-func jwFailures() []jwFailure {
+func keyServerFailures() []keyServerFailure {
 	padded := `{"keys":[],"pad":"` + strings.Repeat("x", 8192) + `"}`
-	return []jwFailure{
-		{name: "answers 500", apply: func(s *vtServer) { s.set(func(s *vtServer) { s.status = 500; s.body = "oops" }) }},
-		{name: "answers 404", apply: func(s *vtServer) { s.set(func(s *vtServer) { s.status = 404 }) }},
-		{name: "is gone (connection refused)", apply: func(s *vtServer) { s.Close() }},
+	return []keyServerFailure{
+		{name: "answers 500", apply: func(s *keyServer) { s.set(func(s *keyServer) { s.status = 500; s.body = "oops" }) }},
+		{name: "answers 404", apply: func(s *keyServer) { s.set(func(s *keyServer) { s.status = 404 }) }},
+		{name: "is gone (connection refused)", apply: func(s *keyServer) { s.Close() }},
 		{name: "hangs past JWKS.Timeout", opts: JWKSOptions{Timeout: 200 * time.Millisecond},
-			apply: func(s *vtServer) { s.set(func(s *vtServer) { s.delay = time.Minute }) }},
-		{name: "answers something that is not JSON", apply: func(s *vtServer) { s.set(func(s *vtServer) { s.body = "<html>maintenance</html>" }) }},
-		{name: "answers an empty key set", apply: func(s *vtServer) { s.set(func(s *vtServer) { s.body = `{"keys":[]}` }) }},
-		{name: "answers only use=enc keys", apply: func(s *vtServer) {
-			s.set(func(s *vtServer) { s.body = vtJWKSet(vtJWK(vtKeys().ec256new, "enc-1", "ES256", "enc")) })
+			apply: func(s *keyServer) { s.set(func(s *keyServer) { s.delay = time.Minute }) }},
+		{name: "answers something that is not JSON", apply: func(s *keyServer) { s.set(func(s *keyServer) { s.body = "<html>maintenance</html>" }) }},
+		{name: "answers an empty key set", apply: func(s *keyServer) { s.set(func(s *keyServer) { s.body = `{"keys":[]}` }) }},
+		{name: "answers only use=enc keys", apply: func(s *keyServer) {
+			s.set(func(s *keyServer) { s.body = jwkSet(jwkOf(testKeys().ec256new, "enc-1", "ES256", "enc")) })
 		}},
 		{name: "answers more than MaxResponseBytes", opts: JWKSOptions{MaxResponseBytes: 4096},
-			apply: func(s *vtServer) { s.set(func(s *vtServer) { s.body = padded }) }},
+			apply: func(s *keyServer) { s.set(func(s *keyServer) { s.body = padded }) }},
 	}
 }
 
 func TestJWKSKeepsCachedKeysWhenServerGoesDown(t *testing.T) {
-	k := vtKeys()
-	known := jwToken(t, "ec-1", k.ec256)
-	for _, f := range jwFailures() {
+	k := testKeys()
+	known := tokenWithKid(t, "ec-1", k.ec256)
+	for _, f := range keyServerFailures() {
 		modes := []struct {
 			name    string
 			refresh JWKSOptions
-			force   func(t *testing.T, g *Gate, logs *vtLogSink)
+			force   func(t *testing.T, g *Gate, logs *logSink)
 		}{
 			{
 				name: "refresh forced by an unknown kid",
-				force: func(t *testing.T, g *Gate, logs *vtLogSink) {
-					if err := jwVerify(g, jwToken(t, "x-1", k.attacker)); !jwIs(err, ErrUnknownKey) {
+				force: func(t *testing.T, g *Gate, logs *logSink) {
+					if err := verifyVia(g, tokenWithKid(t, "x-1", k.attacker)); !isKind(err, ErrUnknownKey) {
 						t.Errorf("unknown kid while the server is down: %v, want ErrUnknownKey (keys are cached, so not 503)", err)
 					}
 					if !strings.Contains(logs.String(), "fetching JWKS failed") {
@@ -217,8 +217,8 @@ func TestJWKSKeepsCachedKeysWhenServerGoesDown(t *testing.T) {
 			{
 				name:    "background refresh with a short RefreshInterval",
 				refresh: JWKSOptions{RefreshInterval: 20 * time.Millisecond},
-				force: func(t *testing.T, g *Gate, logs *vtLogSink) {
-					vtEventually(t, "two failed background refreshes", func() bool {
+				force: func(t *testing.T, g *Gate, logs *logSink) {
+					eventually(t, "two failed background refreshes", func() bool {
 						return strings.Count(logs.String(), "fetching JWKS failed") >= 2
 					})
 				},
@@ -226,20 +226,20 @@ func TestJWKSKeepsCachedKeysWhenServerGoesDown(t *testing.T) {
 		}
 		for _, m := range modes {
 			t.Run("key server "+f.name+", "+m.name+": cached key keeps verifying", func(t *testing.T) {
-				srv := newVTServer(t, jwOneKey())
-				logs := &vtLogSink{}
+				srv := newKeyServer(t, oneKeyJWKS())
+				logs := &logSink{}
 				opts := f.opts
 				opts.RefreshInterval = m.refresh.RefreshInterval
-				g := vtGate(t, Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}}, JWKS: opts, Logger: logs.logger()})
-				if err := jwVerify(g, known); err != nil {
+				g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, JWKS: opts, Logger: logs.logger()})
+				if err := verifyVia(g, known); err != nil {
 					t.Fatalf("before the failure: %v", err)
 				}
 				f.apply(srv)
 				m.force(t, g, logs)
-				if err := jwVerify(g, known); err != nil {
+				if err := verifyVia(g, known); err != nil {
 					t.Errorf("cached key after the failed refresh: %v, want accepted", err)
 				}
-				d := g.Check(vtBearer(known), CheckOptions{})
+				d := g.Check(bearerRequest(known), CheckOptions{})
 				if d.Err != nil || d.Session == nil {
 					t.Errorf("Check after the failed refresh: %v", d.Err)
 				}
@@ -252,18 +252,18 @@ func TestJWKSKeepsCachedKeysWhenServerGoesDown(t *testing.T) {
 }
 
 func TestJWKSKeyRemovedStopsVerifying(t *testing.T) {
-	k := vtKeys()
-	both := vtJWKSet(vtJWK(k.ec256, "ec-1", "ES256", "sig"), vtJWK(k.ec256new, "ec-2", "ES256", "sig"))
-	onlyNew := vtJWKSet(vtJWK(k.ec256new, "ec-2", "ES256", "sig"))
+	k := testKeys()
+	both := jwkSet(jwkOf(k.ec256, "ec-1", "ES256", "sig"), jwkOf(k.ec256new, "ec-2", "ES256", "sig"))
+	onlyNew := jwkSet(jwkOf(k.ec256new, "ec-2", "ES256", "sig"))
 	rows := []struct {
 		name    string
 		opts    JWKSOptions
-		refresh func(t *testing.T, g *Gate, srv *vtServer)
+		refresh func(t *testing.T, g *Gate, srv *keyServer)
 	}{
 		{
 			name: "after a fetch forced by an unknown kid",
-			refresh: func(t *testing.T, g *Gate, srv *vtServer) {
-				jwVerify(g, jwToken(t, "x-1", k.attacker))
+			refresh: func(t *testing.T, g *Gate, srv *keyServer) {
+				verifyVia(g, tokenWithKid(t, "x-1", k.attacker))
 				if got := srv.hits.Load(); got != 2 {
 					t.Fatalf("fetches: %d, want 2", got)
 				}
@@ -272,29 +272,29 @@ func TestJWKSKeyRemovedStopsVerifying(t *testing.T) {
 		{
 			name: "after a background refresh",
 			opts: JWKSOptions{RefreshInterval: 20 * time.Millisecond},
-			refresh: func(t *testing.T, g *Gate, srv *vtServer) {
+			refresh: func(t *testing.T, g *Gate, srv *keyServer) {
 				before := srv.hits.Load()
 				// Two further fetches started: the first has completed.
-				vtEventually(t, "two background refreshes", func() bool { return srv.hits.Load() >= before+2 })
+				eventually(t, "two background refreshes", func() bool { return srv.hits.Load() >= before+2 })
 			},
 		},
 	}
 	for _, row := range rows {
 		t.Run("a key that disappears from the JWKS stops verifying "+row.name, func(t *testing.T) {
-			srv := newVTServer(t, both)
-			g := vtGate(t, Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}}, JWKS: row.opts})
-			old, kept := jwToken(t, "ec-1", k.ec256), jwToken(t, "ec-2", k.ec256new)
+			srv := newKeyServer(t, both)
+			g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, JWKS: row.opts})
+			old, kept := tokenWithKid(t, "ec-1", k.ec256), tokenWithKid(t, "ec-2", k.ec256new)
 			for _, tok := range []string{old, kept} {
-				if err := jwVerify(g, tok); err != nil {
+				if err := verifyVia(g, tok); err != nil {
 					t.Fatalf("before the removal: %v", err)
 				}
 			}
-			srv.set(func(s *vtServer) { s.body = onlyNew })
+			srv.set(func(s *keyServer) { s.body = onlyNew })
 			row.refresh(t, g, srv)
-			if err := jwVerify(g, old); !jwIs(err, ErrUnknownKey) {
+			if err := verifyVia(g, old); !isKind(err, ErrUnknownKey) {
 				t.Errorf("removed key: %v, want ErrUnknownKey", err)
 			}
-			if err := jwVerify(g, kept); err != nil {
+			if err := verifyVia(g, kept); err != nil {
 				t.Errorf("key still published: %v, want accepted", err)
 			}
 		})
@@ -302,8 +302,8 @@ func TestJWKSKeyRemovedStopsVerifying(t *testing.T) {
 }
 
 func TestJWKSMaxAgeParsing(t *testing.T) {
-	c := newJWKSCache(vtIssA, "https://a.example/jwks", false,
-		JWKSOptions{MinRefreshInterval: time.Minute, MaxRefreshInterval: time.Hour}, vtFixedClock, vtQuietLogger)
+	c := newJWKSCache(issA, "https://a.example/jwks", false,
+		JWKSOptions{MinRefreshInterval: time.Minute, MaxRefreshInterval: time.Hour}, fixedClock, quietLogger)
 	defer c.close()
 	rows := []struct {
 		name string
@@ -351,9 +351,9 @@ func TestJWKSMaxAgeSchedulesRefresh(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			srv := newVTServer(t, jwOneKey())
-			srv.set(func(s *vtServer) { s.cacheControl = row.cc })
-			g := vtGate(t, Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}}, JWKS: row.opts})
+			srv := newKeyServer(t, oneKeyJWKS())
+			srv.set(func(s *keyServer) { s.cacheControl = row.cc })
+			g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, JWKS: row.opts})
 			if got := g.caches[0].interval(); got != row.want {
 				t.Errorf("refresh interval after the first fetch: %v, want %v", got, row.want)
 			}
@@ -361,47 +361,47 @@ func TestJWKSMaxAgeSchedulesRefresh(t *testing.T) {
 	}
 
 	t.Run("max-age=0 clamped to a 50ms MinRefreshInterval drives background refreshes", func(t *testing.T) {
-		srv := newVTServer(t, jwOneKey())
-		srv.set(func(s *vtServer) { s.cacheControl = "max-age=0" })
-		vtGate(t, Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}}, JWKS: JWKSOptions{MinRefreshInterval: 50 * time.Millisecond}})
-		vtEventually(t, "at least 2 background fetches after New", func() bool { return srv.hits.Load() >= 3 })
+		srv := newKeyServer(t, oneKeyJWKS())
+		srv.set(func(s *keyServer) { s.cacheControl = "max-age=0" })
+		newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, JWKS: JWKSOptions{MinRefreshInterval: 50 * time.Millisecond}})
+		eventually(t, "at least 2 background fetches after New", func() bool { return srv.hits.Load() >= 3 })
 	})
 }
 
 func TestJWKSFetchRefusedAtStart(t *testing.T) {
-	k := vtKeys()
-	keys := vtJWK(k.ec256, "ec-1", "ES256", "sig")
+	k := testKeys()
+	keys := jwkOf(k.ec256, "ec-1", "ES256", "sig")
 	// padTo returns the one-key JWKS padded to exactly n bytes.
 	padTo := func(n int) string {
-		head := strings.TrimSuffix(vtJWKSet(keys), "}") + `,"pad":"`
+		head := strings.TrimSuffix(jwkSet(keys), "}") + `,"pad":"`
 		return head + strings.Repeat("x", n-len(head)-2) + `"}`
 	}
 	rows := []struct {
 		name   string
 		opts   JWKSOptions
-		server func(s *vtServer)
+		server func(s *keyServer)
 		ok     bool
 	}{
 		{name: "JWKS of exactly MaxResponseBytes: accepted", opts: JWKSOptions{MaxResponseBytes: 2048},
-			server: func(s *vtServer) { s.body = padTo(2048) }, ok: true},
+			server: func(s *keyServer) { s.body = padTo(2048) }, ok: true},
 		{name: "JWKS one byte over MaxResponseBytes: refused", opts: JWKSOptions{MaxResponseBytes: 2048},
-			server: func(s *vtServer) { s.body = padTo(2049) }},
+			server: func(s *keyServer) { s.body = padTo(2049) }},
 		{name: "JWKS over the default 1 MiB: refused",
-			server: func(s *vtServer) { s.body = padTo(1<<20 + 1) }},
-		{name: "status 500: refused", server: func(s *vtServer) { s.status = 500 }},
-		{name: "status 404: refused", server: func(s *vtServer) { s.status = 404 }},
-		{name: "status 204 (not 200): refused", server: func(s *vtServer) { s.status = 204 }},
+			server: func(s *keyServer) { s.body = padTo(1<<20 + 1) }},
+		{name: "status 500: refused", server: func(s *keyServer) { s.status = 500 }},
+		{name: "status 404: refused", server: func(s *keyServer) { s.status = 404 }},
+		{name: "status 204 (not 200): refused", server: func(s *keyServer) { s.status = 204 }},
 		{name: "slower than JWKS.Timeout: refused", opts: JWKSOptions{Timeout: 100 * time.Millisecond},
-			server: func(s *vtServer) { s.delay = time.Minute }},
-		{name: "not JSON: refused", server: func(s *vtServer) { s.body = "<html></html>" }},
-		{name: "no usable key: refused", server: func(s *vtServer) { s.body = `{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}` }},
+			server: func(s *keyServer) { s.delay = time.Minute }},
+		{name: "not JSON: refused", server: func(s *keyServer) { s.body = "<html></html>" }},
+		{name: "no usable key: refused", server: func(s *keyServer) { s.body = `{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}` }},
 	}
-	tok := jwToken(t, "ec-1", k.ec256)
+	tok := tokenWithKid(t, "ec-1", k.ec256)
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			srv := newVTServer(t, jwOneKey())
+			srv := newKeyServer(t, oneKeyJWKS())
 			srv.set(row.server)
-			cfg := Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}}, JWKS: row.opts, Clock: vtFixedClock, Logger: vtQuietLogger}
+			cfg := Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, JWKS: row.opts, Clock: fixedClock, Logger: quietLogger}
 
 			g, err := New(cfg)
 			if row.ok {
@@ -409,7 +409,7 @@ func TestJWKSFetchRefusedAtStart(t *testing.T) {
 					t.Fatalf("New: %v", err)
 				}
 				defer g.Close()
-				if err := jwVerify(g, tok); err != nil {
+				if err := verifyVia(g, tok); err != nil {
 					t.Errorf("Verify: %v", err)
 				}
 				return
@@ -418,18 +418,18 @@ func TestJWKSFetchRefusedAtStart(t *testing.T) {
 				g.Close()
 				t.Fatal("New succeeded; want it to fail without AllowStartWithoutKeys")
 			}
-			if !errors.Is(err, ErrKeysUnavailable) || !strings.Contains(err.Error(), vtIssA) {
+			if !errors.Is(err, ErrKeysUnavailable) || !strings.Contains(err.Error(), issA) {
 				t.Errorf("New error %q: want errors.Is ErrKeysUnavailable and the issuer named", err)
 			}
 
 			cfg.JWKS.AllowStartWithoutKeys = true
-			g = vtGate(t, cfg)
-			if err := jwVerify(g, tok); !jwIs(err, ErrKeysUnavailable) {
+			g = newGate(t, cfg)
+			if err := verifyVia(g, tok); !isKind(err, ErrKeysUnavailable) {
 				t.Errorf("Verify with AllowStartWithoutKeys: %v, want ErrKeysUnavailable", err)
 			}
-			d := g.Check(vtBearer(tok), CheckOptions{})
+			d := g.Check(bearerRequest(tok), CheckOptions{})
 			resp := ErrorResponse(d.Err)
-			if !jwIs(d.Err, ErrKeysUnavailable) || resp.Status != http.StatusServiceUnavailable {
+			if !isKind(d.Err, ErrKeysUnavailable) || resp.Status != http.StatusServiceUnavailable {
 				t.Errorf("Check: %v, status %d; want ErrKeysUnavailable and 503", d.Err, resp.Status)
 			}
 		})
@@ -437,51 +437,51 @@ func TestJWKSFetchRefusedAtStart(t *testing.T) {
 }
 
 func TestJWKSAllowStartWithoutKeys(t *testing.T) {
-	k := vtKeys()
-	tok := jwToken(t, "ec-1", k.ec256)
+	k := testKeys()
+	tok := tokenWithKid(t, "ec-1", k.ec256)
 	rows := []struct {
 		name string
 		// recover lets the keys arrive once the server is up.
-		recover func(t *testing.T, g *Gate, clock *vtClock)
+		recover func(t *testing.T, g *Gate, clock *fakeClock)
 	}{
 		{
 			name: "server comes up, next request after the cooldown fetches and verifies",
-			recover: func(t *testing.T, g *Gate, clock *vtClock) {
+			recover: func(t *testing.T, g *Gate, clock *fakeClock) {
 				clock.Advance(31 * time.Second)
-				if err := jwVerify(g, tok); err != nil {
+				if err := verifyVia(g, tok); err != nil {
 					t.Errorf("first request after the cooldown: %v, want accepted", err)
 				}
 			},
 		},
 		{
 			name: "server comes up, the background retry fetches and requests verify",
-			recover: func(t *testing.T, g *Gate, clock *vtClock) {
-				vtEventually(t, "the background refresher to fetch the keys", func() bool { return jwVerify(g, tok) == nil })
+			recover: func(t *testing.T, g *Gate, clock *fakeClock) {
+				eventually(t, "the background refresher to fetch the keys", func() bool { return verifyVia(g, tok) == nil })
 			},
 		},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			clock := newVTClock()
-			srv := newVTServer(t, jwOneKey())
-			srv.set(func(s *vtServer) { s.status = http.StatusServiceUnavailable })
-			g := vtGate(t, Config{
-				Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}},
+			clock := newFakeClock()
+			srv := newKeyServer(t, oneKeyJWKS())
+			srv.set(func(s *keyServer) { s.status = http.StatusServiceUnavailable })
+			g := newGate(t, Config{
+				Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}},
 				Clock:   clock.Now,
 				JWKS:    JWKSOptions{AllowStartWithoutKeys: true},
 			})
 			for i := range 3 {
-				if err := jwVerify(g, tok); !jwIs(err, ErrKeysUnavailable) {
+				if err := verifyVia(g, tok); !isKind(err, ErrKeysUnavailable) {
 					t.Fatalf("request %d while the server is down: %v, want ErrKeysUnavailable", i+1, err)
 				}
-				d := g.Check(vtBearer(tok), CheckOptions{})
+				d := g.Check(bearerRequest(tok), CheckOptions{})
 				if resp := ErrorResponse(d.Err); resp.Status != http.StatusServiceUnavailable {
 					t.Fatalf("Check while the server is down: status %d (%v), want 503", resp.Status, d.Err)
 				}
 			}
-			srv.set(func(s *vtServer) { s.status = http.StatusOK })
+			srv.set(func(s *keyServer) { s.status = http.StatusOK })
 			row.recover(t, g, clock)
-			d := g.Check(vtBearer(tok), CheckOptions{})
+			d := g.Check(bearerRequest(tok), CheckOptions{})
 			if d.Err != nil || d.Session == nil {
 				t.Errorf("Check once keys arrived: %v", d.Err)
 			}
@@ -490,7 +490,7 @@ func TestJWKSAllowStartWithoutKeys(t *testing.T) {
 }
 
 func TestJWKSDiscovery(t *testing.T) {
-	k := vtKeys()
+	k := testKeys()
 	const wellKnown = "/.well-known/openid-configuration"
 	rows := []struct {
 		name string
@@ -546,13 +546,13 @@ func TestJWKSDiscovery(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			srv := newVTServer(t, "not found")
-			srv.set(func(s *vtServer) {
-				s.paths = map[string]string{wellKnown: row.doc(srv.URL), "/keys": jwOneKey()}
+			srv := newKeyServer(t, "not found")
+			srv.set(func(s *keyServer) {
+				s.paths = map[string]string{wellKnown: row.doc(srv.URL), "/keys": oneKeyJWKS()}
 			})
 			iss := row.issuer(srv.URL)
-			tok := vtSign(t, "ES256", "ec-1", k.ec256, vtClaims(iss), nil)
-			cfg := Config{Issuers: []Issuer{{Name: iss, Discovery: true}}, Clock: vtFixedClock, Logger: vtQuietLogger}
+			tok := sign(t, "ES256", "ec-1", k.ec256, claimsFor(iss), nil)
+			cfg := Config{Issuers: []Issuer{{Name: iss, Discovery: true}}, Clock: fixedClock, Logger: quietLogger}
 			g, err := New(cfg)
 			if srv.hitsOn(wellKnown) == 0 {
 				t.Errorf("%s was not requested", wellKnown)
@@ -582,17 +582,17 @@ func TestJWKSDiscovery(t *testing.T) {
 				t.Error("the JWKS of a refused discovery document was fetched")
 			}
 			cfg.JWKS.AllowStartWithoutKeys = true
-			g = vtGate(t, cfg)
-			if err := jwVerify(g, tok); !jwIs(err, ErrKeysUnavailable) {
+			g = newGate(t, cfg)
+			if err := verifyVia(g, tok); !isKind(err, ErrKeysUnavailable) {
 				t.Errorf("Verify with AllowStartWithoutKeys: %v, want ErrKeysUnavailable", err)
 			}
 		})
 	}
 }
 
-// jwRefreshers returns how many goroutines are running code of a jwksCache,
+// refresherGoroutines returns how many goroutines are running code of a jwksCache,
 // and their stacks.
-func jwRefreshers() (int, string) {
+func refresherGoroutines() (int, string) {
 	buf := make([]byte, 1<<22)
 	buf = buf[:runtime.Stack(buf, true)]
 	var n int
@@ -607,7 +607,7 @@ func jwRefreshers() (int, string) {
 }
 
 func TestGateCloseStopsRefreshers(t *testing.T) {
-	k := vtKeys()
+	k := testKeys()
 	rows := []struct {
 		name       string
 		refreshers int
@@ -621,8 +621,8 @@ func TestGateCloseStopsRefreshers(t *testing.T) {
 			refreshers: 2,
 			keysCached: true,
 			setup: func(t *testing.T) (Config, func()) {
-				a, b := newVTServer(t, jwOneKey()), newVTServer(t, vtJWKSet(vtJWK(k.ec256b, "b-1", "ES256", "sig")))
-				return Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: a.URL}, {Name: vtIssB, JWKSURL: b.URL}}}, nil
+				a, b := newKeyServer(t, oneKeyJWKS()), newKeyServer(t, jwkSet(jwkOf(k.ec256b, "b-1", "ES256", "sig")))
+				return Config{Issuers: []Issuer{{Name: issA, JWKSURL: a.URL}, {Name: issB, JWKSURL: b.URL}}}, nil
 			},
 		},
 		{
@@ -630,15 +630,15 @@ func TestGateCloseStopsRefreshers(t *testing.T) {
 			refreshers: 1,
 			keysCached: true,
 			setup: func(t *testing.T) (Config, func()) {
-				srv := newVTServer(t, jwOneKey())
-				srv.set(func(s *vtServer) { s.cacheControl = "max-age=0" }) // refresh every 10ms
+				srv := newKeyServer(t, oneKeyJWKS())
+				srv.set(func(s *keyServer) { s.cacheControl = "max-age=0" }) // refresh every 10ms
 				return Config{
-						Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}},
+						Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}},
 						JWKS:    JWKSOptions{MinRefreshInterval: 10 * time.Millisecond, Timeout: time.Minute},
 					}, func() {
 						before := srv.hits.Load()
-						srv.set(func(s *vtServer) { s.delay = time.Minute }) // every later fetch hangs
-						vtEventually(t, "a background fetch to be under way", func() bool { return srv.hits.Load() > before })
+						srv.set(func(s *keyServer) { s.delay = time.Minute }) // every later fetch hangs
+						eventually(t, "a background fetch to be under way", func() bool { return srv.hits.Load() > before })
 					}
 			},
 		},
@@ -646,9 +646,9 @@ func TestGateCloseStopsRefreshers(t *testing.T) {
 			name:       "AllowStartWithoutKeys against a dead server, refresher retrying",
 			refreshers: 1,
 			setup: func(t *testing.T) (Config, func()) {
-				srv := newVTServer(t, jwOneKey())
+				srv := newKeyServer(t, oneKeyJWKS())
 				srv.Close()
-				return Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: srv.URL}}, JWKS: JWKSOptions{AllowStartWithoutKeys: true}}, nil
+				return Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, JWKS: JWKSOptions{AllowStartWithoutKeys: true}}, nil
 			},
 		},
 		{
@@ -656,8 +656,8 @@ func TestGateCloseStopsRefreshers(t *testing.T) {
 			refreshers: 1,
 			keysCached: true,
 			setup: func(t *testing.T) (Config, func()) {
-				srv := newVTServer(t, jwOneKey())
-				srv.set(func(s *vtServer) {
+				srv := newKeyServer(t, oneKeyJWKS())
+				srv.set(func(s *keyServer) {
 					s.paths = map[string]string{"/.well-known/openid-configuration": fmt.Sprintf(`{"issuer":%q,"jwks_uri":%q}`, srv.URL, srv.URL+"/keys")}
 				})
 				return Config{Issuers: []Issuer{{Name: srv.URL, Discovery: true}}}, nil
@@ -668,22 +668,22 @@ func TestGateCloseStopsRefreshers(t *testing.T) {
 			refreshers: 0,
 			keysCached: true,
 			setup: func(t *testing.T) (Config, func()) {
-				return Config{Issuers: []Issuer{{Name: vtIssA, JWKS: jwOneKey()}}}, nil
+				return Config{Issuers: []Issuer{{Name: issA, JWKS: oneKeyJWKS()}}}, nil
 			},
 		},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			if n, stacks := jwRefreshers(); n != 0 {
+			if n, stacks := refresherGoroutines(); n != 0 {
 				t.Fatalf("%d JWKS refreshers are running before this test: an earlier test did not Close its Gate:\n%s", n, stacks)
 			}
 			cfg, afterNew := row.setup(t)
-			cfg.Clock, cfg.Logger = vtFixedClock, vtQuietLogger
+			cfg.Clock, cfg.Logger = fixedClock, quietLogger
 			g, err := New(cfg)
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}
-			if n, stacks := jwRefreshers(); n != row.refreshers {
+			if n, stacks := refresherGoroutines(); n != row.refreshers {
 				g.Close()
 				t.Fatalf("refreshers after New: %d, want %d:\n%s", n, row.refreshers, stacks)
 			}
@@ -700,16 +700,16 @@ func TestGateCloseStopsRefreshers(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("Close did not return")
 			}
-			vtEventually(t, "no jwksCache goroutine left after Close", func() bool { n, _ := jwRefreshers(); return n == 0 })
+			eventually(t, "no jwksCache goroutine left after Close", func() bool { n, _ := refresherGoroutines(); return n == 0 })
 			if err := g.Close(); err != nil {
 				t.Errorf("second Close: %v", err)
 			}
-			if n, stacks := jwRefreshers(); n != 0 {
+			if n, stacks := refresherGoroutines(); n != 0 {
 				t.Errorf("a second Close restarted refreshers:\n%s", stacks)
 			}
 			if row.keysCached {
-				tok := vtSign(t, "ES256", "ec-1", k.ec256, vtClaims(cfg.Issuers[0].Name), nil)
-				if err := jwVerify(g, tok); err != nil {
+				tok := sign(t, "ES256", "ec-1", k.ec256, claimsFor(cfg.Issuers[0].Name), nil)
+				if err := verifyVia(g, tok); err != nil {
 					t.Errorf("a closed gate should still verify with the keys it holds: %v", err)
 				}
 			}
@@ -717,13 +717,13 @@ func TestGateCloseStopsRefreshers(t *testing.T) {
 	}
 
 	t.Run("New failing on an unreachable JWKS leaves no refresher", func(t *testing.T) {
-		srv := newVTServer(t, jwOneKey())
-		srv.set(func(s *vtServer) { s.status = 500 })
-		a := newVTServer(t, jwOneKey())
-		_, err := New(Config{Issuers: []Issuer{{Name: vtIssA, JWKSURL: a.URL}, {Name: vtIssB, JWKSURL: srv.URL}}, Logger: vtQuietLogger})
+		srv := newKeyServer(t, oneKeyJWKS())
+		srv.set(func(s *keyServer) { s.status = 500 })
+		a := newKeyServer(t, oneKeyJWKS())
+		_, err := New(Config{Issuers: []Issuer{{Name: issA, JWKSURL: a.URL}, {Name: issB, JWKSURL: srv.URL}}, Logger: quietLogger})
 		if err == nil {
 			t.Fatal("New succeeded")
 		}
-		vtEventually(t, "no jwksCache goroutine after a failed New", func() bool { n, _ := jwRefreshers(); return n == 0 })
+		eventually(t, "no jwksCache goroutine after a failed New", func() bool { n, _ := refresherGoroutines(); return n == 0 })
 	})
 }

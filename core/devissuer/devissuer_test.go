@@ -39,7 +39,7 @@ func (c *diClock) Advance(d time.Duration) {
 
 var diQuiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func diStart(t *testing.T, cfg devissuer.Config) *devissuer.Server {
+func startIssuer(t *testing.T, cfg devissuer.Config) *devissuer.Server {
 	t.Helper()
 	s, err := devissuer.Start("", cfg)
 	if err != nil {
@@ -49,7 +49,7 @@ func diStart(t *testing.T, cfg devissuer.Config) *devissuer.Server {
 	return s
 }
 
-func diGate(t *testing.T, cfg core.Config) *core.Gate {
+func newGate(t *testing.T, cfg core.Config) *core.Gate {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = diQuiet
@@ -70,7 +70,7 @@ func cookieWriter(t *testing.T, domain string) *core.CookieWriter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := diGate(t, core.Config{
+	g := newGate(t, core.Config{
 		Issuers:      []core.Issuer{{Name: keys.URL(), JWKS: string(keys.JWKS())}},
 		CookieNames:  []string{"sid"},
 		CookieDomain: domain,
@@ -78,7 +78,7 @@ func cookieWriter(t *testing.T, domain string) *core.CookieWriter {
 	return g.Cookies()
 }
 
-func diKind(err, want error) bool {
+func isKind(err, want error) bool {
 	if want == nil {
 		return err == nil
 	}
@@ -92,10 +92,10 @@ var diClient = &http.Client{
 	Transport:     &http.Transport{DisableKeepAlives: true},
 }
 
-// diGet sends one GET and returns the response as it came, without the
+// get sends one GET and returns the response as it came, without the
 // client's redirect handling (which refuses to parse some Location values
 // a browser would follow).
-func diGet(t *testing.T, u string) *http.Response {
+func get(t *testing.T, u string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
@@ -111,8 +111,8 @@ func diGet(t *testing.T, u string) *http.Response {
 
 func TestMintVerifiesThroughGate(t *testing.T) {
 	clock := &diClock{now: diNow}
-	iss := diStart(t, devissuer.Config{Clock: clock.Now, Audience: []string{"api"}})
-	g := diGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, Clock: clock.Now, Audiences: []string{"api"}})
+	iss := startIssuer(t, devissuer.Config{Clock: clock.Now, Audience: []string{"api"}})
+	g := newGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, Clock: clock.Now, Audiences: []string{"api"}})
 	rows := []struct {
 		name   string
 		claims devissuer.Claims
@@ -154,7 +154,7 @@ func TestMintVerifiesThroughGate(t *testing.T) {
 				t.Fatal(err)
 			}
 			s, err := g.Verify(tok, core.SourceAuthorization)
-			if !diKind(err, row.want) {
+			if !isKind(err, row.want) {
 				t.Fatalf("Verify: %v, want %v", err, row.want)
 			}
 			if row.check != nil {
@@ -166,8 +166,8 @@ func TestMintVerifiesThroughGate(t *testing.T) {
 
 func TestRotate(t *testing.T) {
 	clock := &diClock{now: diNow}
-	iss := diStart(t, devissuer.Config{Clock: clock.Now, TTL: time.Hour})
-	g := diGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, Clock: clock.Now})
+	iss := startIssuer(t, devissuer.Config{Clock: clock.Now, TTL: time.Hour})
+	g := newGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, Clock: clock.Now})
 	toks := map[string]string{}
 	mint := func(name string) func() {
 		return func() {
@@ -209,7 +209,7 @@ func TestRotate(t *testing.T) {
 			st.before()
 		}
 		s, err := g.Verify(toks[st.tok], core.SourceAuthorization)
-		if !diKind(err, st.want) {
+		if !isKind(err, st.want) {
 			t.Errorf("%s: %v, want %v", st.name, err, st.want)
 		}
 		if err == nil && s.Subject != st.tok {
@@ -226,10 +226,10 @@ func TestRotate(t *testing.T) {
 
 func TestHandlerWellKnown(t *testing.T) {
 	clock := &diClock{now: diNow}
-	iss := diStart(t, devissuer.Config{Clock: clock.Now})
+	iss := startIssuer(t, devissuer.Config{Clock: clock.Now})
 
 	t.Run("/.well-known/jwks serves the public signing key only", func(t *testing.T) {
-		resp := diGet(t, iss.URL()+"/.well-known/jwks")
+		resp := get(t, iss.URL()+"/.well-known/jwks")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/jwk-set+json" {
 			t.Fatalf("status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
@@ -251,7 +251,7 @@ func TestHandlerWellKnown(t *testing.T) {
 	})
 
 	t.Run("/.well-known/openid-configuration: discovery works end to end with core", func(t *testing.T) {
-		resp := diGet(t, iss.URL()+"/.well-known/openid-configuration")
+		resp := get(t, iss.URL()+"/.well-known/openid-configuration")
 		var doc map[string]any
 		if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 			t.Fatal(err)
@@ -259,7 +259,7 @@ func TestHandlerWellKnown(t *testing.T) {
 		if doc["issuer"] != iss.URL() || doc["jwks_uri"] != iss.URL()+"/.well-known/jwks" {
 			t.Errorf("discovery document %v", doc)
 		}
-		g := diGate(t, core.Config{Issuers: []core.Issuer{{Name: iss.URL(), Discovery: true}}, Clock: clock.Now})
+		g := newGate(t, core.Config{Issuers: []core.Issuer{{Name: iss.URL(), Discovery: true}}, Clock: clock.Now})
 		tok, err := iss.Mint(devissuer.Claims{Subject: "carol"})
 		if err != nil {
 			t.Fatal(err)
@@ -272,8 +272,8 @@ func TestHandlerWellKnown(t *testing.T) {
 
 func TestHandlerToken(t *testing.T) {
 	clock := &diClock{now: diNow}
-	iss := diStart(t, devissuer.Config{Clock: clock.Now})
-	g := diGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, Clock: clock.Now})
+	iss := startIssuer(t, devissuer.Config{Clock: clock.Now})
+	g := newGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, Clock: clock.Now})
 	rows := []struct {
 		name    string
 		method  string
@@ -325,9 +325,9 @@ func TestHandlerToken(t *testing.T) {
 	}
 }
 
-// diOnSite reports whether a Location header, read the way a browser reads
+// onSite reports whether a Location header, read the way a browser reads
 // it (WHATWG URL parsing drops ASCII tab and newline first), stays on base.
-func diOnSite(base, location string) bool {
+func onSite(base, location string) bool {
 	cleaned := strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' {
 			return -1
@@ -344,11 +344,11 @@ func diOnSite(base, location string) bool {
 
 func TestHandlerLogin(t *testing.T) {
 	cookies := cookieWriter(t, "example.com")
-	iss := diStart(t, devissuer.Config{Cookies: cookies, CookieName: "sid"})
-	g := diGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, CookieNames: []string{"sid"}, CookieDomain: "example.com"})
+	iss := startIssuer(t, devissuer.Config{Cookies: cookies, CookieName: "sid"})
+	g := newGate(t, core.Config{Issuers: []core.Issuer{iss.CoreIssuer()}, CookieNames: []string{"sid"}, CookieDomain: "example.com"})
 
 	t.Run("/login sets the session cookie with core's attributes, and the gate accepts it", func(t *testing.T) {
-		resp := diGet(t, iss.URL()+"/login?sub=alice&ttl=10m")
+		resp := get(t, iss.URL()+"/login?sub=alice&ttl=10m")
 		lines := resp.Header.Values("Set-Cookie")
 		if len(lines) != 1 {
 			t.Fatalf("Set-Cookie lines %q, want 1", lines)
@@ -375,7 +375,7 @@ func TestHandlerLogin(t *testing.T) {
 	})
 
 	t.Run("/logout clears the cookie", func(t *testing.T) {
-		resp := diGet(t, iss.URL()+"/logout")
+		resp := get(t, iss.URL()+"/logout")
 		line := resp.Header.Get("Set-Cookie")
 		if !strings.HasPrefix(line, "sid=;") || !strings.Contains(line, "Max-Age=0") || !strings.Contains(line, "Domain=example.com") {
 			t.Errorf("Set-Cookie %q: want sid cleared on example.com", line)
@@ -398,7 +398,7 @@ func TestHandlerLogin(t *testing.T) {
 	}
 	for _, row := range redirects {
 		t.Run("/login redirect: "+row.name, func(t *testing.T) {
-			resp := diGet(t, iss.URL()+"/login?sub=alice&redirect="+url.QueryEscape(row.redirect))
+			resp := get(t, iss.URL()+"/login?sub=alice&redirect="+url.QueryEscape(row.redirect))
 			if len(resp.Header.Values("Set-Cookie")) != 1 {
 				t.Errorf("no session cookie set")
 			}
@@ -409,15 +409,15 @@ func TestHandlerLogin(t *testing.T) {
 				}
 				return
 			}
-			if loc != "" && !diOnSite(iss.URL(), loc) {
+			if loc != "" && !onSite(iss.URL(), loc) {
 				t.Errorf("status %d redirects off-site: Location %q", resp.StatusCode, loc)
 			}
 		})
 	}
 
 	t.Run("/login without a cookie writer: 404", func(t *testing.T) {
-		bare := diStart(t, devissuer.Config{})
-		resp := diGet(t, bare.URL()+"/login")
+		bare := startIssuer(t, devissuer.Config{})
+		resp := get(t, bare.URL()+"/login")
 		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Set-Cookie") != "" {
 			t.Errorf("status %d, Set-Cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
 		}
@@ -452,9 +452,9 @@ func TestNewAndStartValidate(t *testing.T) {
 	}
 }
 
-// diServing counts goroutines running the dev issuer's server or one of its
+// servingGoroutines counts goroutines running the dev issuer's server or one of its
 // connections.
-func diServing() (int, string) {
+func servingGoroutines() (int, string) {
 	buf := make([]byte, 1<<22)
 	buf = buf[:runtime.Stack(buf, true)]
 	n := 0
@@ -472,10 +472,10 @@ func TestStartCloseLeavesNoGoroutine(t *testing.T) {
 	// Earlier tests' servers are closed by their cleanups; wait for their
 	// connection goroutines to wind down.
 	deadline := time.Now().Add(10 * time.Second)
-	for n, _ := diServing(); n != 0 && time.Now().Before(deadline); n, _ = diServing() {
+	for n, _ := servingGoroutines(); n != 0 && time.Now().Before(deadline); n, _ = servingGoroutines() {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n, stacks := diServing(); n != 0 {
+	if n, stacks := servingGoroutines(); n != 0 {
 		t.Fatalf("%d server goroutines before Start:\n%s", n, stacks)
 	}
 	s, err := devissuer.Start("", devissuer.Config{})
@@ -493,7 +493,7 @@ func TestStartCloseLeavesNoGoroutine(t *testing.T) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if n, _ := diServing(); n == 0 {
+	if n, _ := servingGoroutines(); n == 0 {
 		t.Fatal("no server goroutine found while serving; the check below would prove nothing")
 	}
 	if err := s.Close(); err != nil {
@@ -501,10 +501,10 @@ func TestStartCloseLeavesNoGoroutine(t *testing.T) {
 	}
 	client.CloseIdleConnections()
 	deadline = time.Now().Add(10 * time.Second)
-	for n, _ := diServing(); n != 0 && time.Now().Before(deadline); n, _ = diServing() {
+	for n, _ := servingGoroutines(); n != 0 && time.Now().Before(deadline); n, _ = servingGoroutines() {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n, stacks := diServing(); n != 0 {
+	if n, stacks := servingGoroutines(); n != 0 {
 		t.Errorf("%d goroutines left after Close:\n%s", n, stacks)
 	}
 }
