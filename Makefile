@@ -1,17 +1,21 @@
 # sessiongate: one Makefile for every module of the workspace (go.work).
-# Needs only Go (and a C compiler for -race); modules come from the Go proxy.
+# Needs only Go (and a C compiler for -race); modules and pinned tools come
+# from the Go module proxy.
 
-GO      ?= go
-# Every module, in dependency order. Keep in step with go.work.
-MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOCYCLO     := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
+# Every module listed in go.work, in the order go.work lists them.
+MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
 
-.PHONY: test lint bench demo tidy help
+.PHONY: help test lint bench demo tidy
 
 help:
 	@echo "make demo   run the dev issuer and a protected net/http API on loopback, print curl commands"
-	@echo "make test   vet and test every module with the race detector"
-	@echo "make lint   gofmt check and go vet"
-	@echo "make bench  benchmarks (core and bench/)"
+	@echo "make test   lint, then test every module with the race detector"
+	@echo "make lint   gofmt, go vet, staticcheck ($(STATICCHECK)) and gocyclo (none over 15) on every module"
+	@echo "make bench  run the benchmarks of every module that has some"
+	@echo "make tidy   go mod tidy in every module"
 
 test: lint
 	@set -e; for m in $(MODULES); do \
@@ -21,7 +25,11 @@ test: lint
 
 lint:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+	@set -e; for m in $(MODULES); do \
+		(cd $$m && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...); \
+	done
+	@out=$$($(GO) run $(GOCYCLO) -over 15 -ignore '_test\.go$$' $(MODULES)); \
+		if [ -n "$$out" ]; then echo "functions over cyclomatic complexity 15:"; echo "$$out"; exit 1; fi
 
 bench:
 	@set -e; for m in $(MODULES); do \
