@@ -3,8 +3,8 @@ module github.com/sessiongate/sessiongate/examples
 go 1.25.0
 
 require (
-	github.com/sessiongate/sessiongate/adapters/sessionhttp v0.0.0
-	github.com/sessiongate/sessiongate/core v0.0.0
+	github.com/sessiongate/sessiongate/adapters/sessionhttp v0.1.0
+	github.com/sessiongate/sessiongate/core v0.1.0
 )
 
 require (

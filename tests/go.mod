@@ -3,11 +3,11 @@ module github.com/sessiongate/sessiongate/tests
 go 1.25.0
 
 require (
-	github.com/sessiongate/sessiongate/adapters/sessionecho v0.0.0
-	github.com/sessiongate/sessiongate/adapters/sessionfiber v0.0.0
-	github.com/sessiongate/sessiongate/adapters/sessiongin v0.0.0
-	github.com/sessiongate/sessiongate/adapters/sessionhttp v0.0.0
-	github.com/sessiongate/sessiongate/core v0.0.0
+	github.com/sessiongate/sessiongate/adapters/sessionecho v0.1.0
+	github.com/sessiongate/sessiongate/adapters/sessionfiber v0.1.0
+	github.com/sessiongate/sessiongate/adapters/sessiongin v0.1.0
+	github.com/sessiongate/sessiongate/adapters/sessionhttp v0.1.0
+	github.com/sessiongate/sessiongate/core v0.1.0
 )
 
 require (
