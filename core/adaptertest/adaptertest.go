@@ -57,7 +57,8 @@ type Target func(t *testing.T, gate *core.Gate, opts Options) (baseURL string)
 func Reply(fromAdapter, fromContext *core.Session) []byte {
 	r := reply{}
 	if fromAdapter != nil {
-		r.Session, r.Subject, r.Source, r.CookieName = true, fromAdapter.Subject, string(fromAdapter.Source), fromAdapter.CookieName
+		r.Session, r.Subject = true, fromAdapter.Subject
+		r.Source, r.CookieName = string(fromAdapter.Source), fromAdapter.CookieName
 	}
 	if fromContext != nil {
 		r.ContextSession, r.ContextSubject = true, fromContext.Subject
