@@ -35,7 +35,7 @@ func matchCore(t testing.TB, resp *http.Response, body []byte, d core.Decision, 
 	}
 }
 
-// matchRefusal: status, body bytes and every line of each of core's headers.
+// matchRefusal: status, body bytes and every header line of core's answer.
 func matchRefusal(t testing.TB, resp *http.Response, body []byte, want core.Response) {
 	t.Helper()
 	if resp.StatusCode != want.Status {
@@ -58,6 +58,25 @@ func matchRefusal(t testing.TB, resp *http.Response, body []byte, want core.Resp
 			}
 		}
 		sameLines(t, name+" (core's answer)", resp.Header.Values(name), lines)
+	}
+	noOtherHeaders(t, resp, names)
+}
+
+// serverHeaders are what the HTTP server itself adds to any answer.
+var serverHeaders = []string{"Date", "Content-Length", "Connection", "Keep-Alive", "Transfer-Encoding"}
+
+// noOtherHeaders: a refusal carries core's headers, the Set-Cookie lines of
+// its decision and the server's own, nothing else.
+func noOtherHeaders(t testing.TB, resp *http.Response, coreNames []string) {
+	t.Helper()
+	allowed := append(slices.Clone(serverHeaders), "Set-Cookie")
+	for _, name := range coreNames {
+		allowed = append(allowed, http.CanonicalHeaderKey(name))
+	}
+	for name, lines := range resp.Header {
+		if !slices.Contains(allowed, name) {
+			t.Errorf("%s = %q on a refusal; core's answer has no such header", name, lines)
+		}
 	}
 }
 
