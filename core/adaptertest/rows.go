@@ -48,16 +48,15 @@ func invalid(kind error, description string) want {
 // handled: the custom error handler answers, having received kind.
 func handled(kind error) want { return want{status: ErrorHandlerStatus, kind: kind} }
 
-// clearing adds the Set-Cookie lines that clear the session cookie on domains.
-func (w want) clearing(domains ...string) want {
-	for _, d := range domains {
-		attrs := "Path=/; "
-		if d != "" {
-			attrs += "Domain=" + d + "; "
-		}
-		w.setCookie = append(w.setCookie,
-			CookieName+"=; "+attrs+"Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+// clears adds the Set-Cookie line that clears the cookie name on domain
+// ("": host-only).
+func (w want) clears(name, domain string) want {
+	attrs := "Path=/; "
+	if domain != "" {
+		attrs += "Domain=" + domain + "; "
 	}
+	line := name + "=; " + attrs + "Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax"
+	w.setCookie = append(slices.Clone(w.setCookie), line)
 	return w
 }
 
@@ -468,7 +467,7 @@ var errorHandlerRows = []row{
 		config: movedFromOlder,
 		tokens: []tok{expired("a"), expired("b")},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   handled(core.ErrExpired).clearing(olderDomain),
+		want:   handled(core.ErrExpired).clears("sid", olderDomain),
 	},
 }
 
@@ -626,35 +625,35 @@ var olderDomainRows = []row{
 		config: movedFromOlder,
 		tokens: []tok{valid("alice"), expired("alice")},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("alice", core.SourceCookie).clearing(olderDomain),
+		want:   session("alice", core.SourceCookie).clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies, older domain configured: the valid one wins when it comes second",
 		config: movedFromOlder,
 		tokens: []tok{expired("alice"), valid("alice")},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("alice", core.SourceCookie).clearing(olderDomain),
+		want:   session("alice", core.SourceCookie).clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies, both valid: the latest iat wins (newest first)",
 		config: movedFromOlder,
 		tokens: []tok{issuedAgo("new", time.Minute), issuedAgo("old", 10*time.Minute)},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("new", core.SourceCookie).clearing(olderDomain),
+		want:   session("new", core.SourceCookie).clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies, both valid: the latest iat wins (newest second)",
 		config: movedFromOlder,
 		tokens: []tok{issuedAgo("old", 10*time.Minute), issuedAgo("new", time.Minute)},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("new", core.SourceCookie).clearing(olderDomain),
+		want:   session("new", core.SourceCookie).clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies, older cookies were host-only: cleared without Domain",
 		config: movedFromHostOnly,
 		tokens: []tok{valid("alice"), expired("alice")},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("alice", core.SourceCookie).clearing(""),
+		want:   session("alice", core.SourceCookie).clears("sid", ""),
 	},
 	{
 		name: "duplicate cookies, older domain given with a leading dot and upper case: " +
@@ -662,14 +661,14 @@ var olderDomainRows = []row{
 		config: core.Config{CookieDomain: "example.test", OlderCookieDomain: ".OLD.Example.test"},
 		tokens: []tok{valid("alice"), expired("alice")},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("alice", core.SourceCookie).clearing(olderDomain),
+		want:   session("alice", core.SourceCookie).clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies, none valid: 401 and the older domain is still cleared",
 		config: movedFromOlder,
 		tokens: []tok{expired("a"), expired("b")},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   expiredToken.clearing(olderDomain),
+		want:   expiredToken.clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies, no older domain configured: same choice, no clearing, one warning",
@@ -703,21 +702,28 @@ var olderDomainRows = []row{
 		config: core.Config{CookieDomain: "example.test", OlderCookieDomain: olderDomain, Transfer: core.TransferCookie},
 		tokens: []tok{expired("alice"), valid("alice")},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("alice", core.SourceCookie).clearing(olderDomain),
+		want:   session("alice", core.SourceCookie).clears("sid", olderDomain),
+	},
+	{
+		name:   "current and former names each duplicated: both are cleared on the older domain",
+		config: movedFromOlder,
+		tokens: []tok{valid("alice"), expired("alice"), expired("bob"), expired("bob")},
+		header: headers{{"Cookie", "sid={token}; sid={token2}; sid_legacy={token3}; sid_legacy={token4}"}},
+		want:   session("alice", core.SourceCookie).clears("sid", olderDomain).clears("sid_legacy", olderDomain),
 	},
 	{
 		name:   "duplicate cookies in separate Cookie header lines are both read",
 		config: movedFromOlder,
 		tokens: []tok{expired("alice"), valid("alice")},
 		header: headers{{"Cookie", "sid={token}"}, {"Cookie", "sid={token2}"}},
-		want:   session("alice", core.SourceCookie).clearing(olderDomain),
+		want:   session("alice", core.SourceCookie).clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies with an expired bearer header: falls back, picks the valid cookie, clears",
 		config: movedFromOlder,
 		tokens: []tok{expired("h"), expired("alice"), valid("alice")},
 		header: headers{{"Authorization", "Bearer {token}"}, {"Cookie", "sid={token2}; sid={token3}"}},
-		want:   session("alice", core.SourceCookie).clearing(olderDomain),
+		want:   session("alice", core.SourceCookie).clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies on a cross-site POST are refused before anything is cleared",
