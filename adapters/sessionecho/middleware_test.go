@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,30 +128,6 @@ func TestHTTPErrorWithEchoDefaultErrorHandler(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestDefaultAnswerIsCoreErrorResponse(t *testing.T) {
-	f := adaptertest.NewFixture(t)
-	expired := f.Token(t, devissuer.Claims{Subject: "alice", TTL: -time.Minute})
-	base := serve(t, f.Gate(t, f.Config()), sessionecho.Config{}, anyRoute)
-	resp, body := adaptertest.Send(t, http.MethodGet, base+"/api/me", [2]string{"Authorization", "Bearer " + expired})
-
-	want := core.ErrorResponse(&core.Error{Kind: core.ErrExpired})
-	if resp.StatusCode != want.Status || string(body) != string(want.Body) {
-		t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, want.Status, want.Body)
-	}
-	names := []string{"Content-Length", "Date"} // added by net/http itself
-	for _, h := range want.Header {
-		names = append(names, http.CanonicalHeaderKey(h[0]))
-		if got := resp.Header.Values(h[0]); !slices.Equal(got, []string{h[1]}) {
-			t.Errorf("%s = %q, want %q", h[0], got, h[1])
-		}
-	}
-	for name := range resp.Header {
-		if !slices.Contains(names, name) {
-			t.Errorf("unexpected header %s: %q", name, resp.Header.Values(name))
-		}
 	}
 }
 

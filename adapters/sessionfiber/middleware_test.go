@@ -3,9 +3,7 @@ package sessionfiber_test
 import (
 	"context"
 	"errors"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -101,51 +99,6 @@ func TestSetCookieLinesOfOneNameOnTwoDomains(t *testing.T) {
 			t.Fatalf("Set-Cookie lines = %q; fasthttp no longer keeps one cookie per name: revisit the README", got)
 		}
 	})
-}
-
-// WriteError's answer is core.ErrorResponse, as net/http writes it: the same
-// status, header values and body bytes.
-func TestWriteErrorIsCoreErrorResponse(t *testing.T) {
-	errs := map[string]error{
-		"no-token":    &core.Error{Kind: core.ErrNoToken},
-		"expired":     &core.Error{Kind: core.ErrExpired, Err: errors.New("exp in the past")},
-		"two-headers": &core.Error{Kind: core.ErrMalformedRequest},
-		"cross-site":  &core.Error{Kind: core.ErrCrossSite},
-		"keys":        &core.Error{Kind: core.ErrKeysUnavailable},
-	}
-	app := newApp(fiber.Config{})
-	app.Get("/:kind", func(c *fiber.Ctx) error { return sessionfiber.WriteError(c, errs[c.Params("kind")]) })
-	fiberURL := serve(t, app)
-	std := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp := core.ErrorResponse(errs[strings.TrimPrefix(r.URL.Path, "/")]) // as sessionhttp.WriteError
-		for _, h := range resp.Header {
-			w.Header().Add(h[0], h[1])
-		}
-		w.WriteHeader(resp.Status)
-		w.Write(resp.Body)
-	}))
-	t.Cleanup(std.Close)
-
-	for kind, err := range errs {
-		t.Run(kind, func(t *testing.T) {
-			want := core.ErrorResponse(err)
-			got, gotBody := adaptertest.Send(t, "GET", fiberURL+"/"+kind)
-			std, stdBody := adaptertest.Send(t, "GET", std.URL+"/"+kind)
-			if got.StatusCode != want.Status || string(gotBody) != string(want.Body) {
-				t.Errorf("fiber answered %d %q, want %d %q", got.StatusCode, gotBody, want.Status, want.Body)
-			}
-			for _, h := range want.Header {
-				if v := got.Header.Values(h[0]); !slices.Equal(v, []string{h[1]}) {
-					t.Errorf("%s = %q, want exactly %q", h[0], v, h[1])
-				}
-			}
-			got.Header.Del("Date")
-			std.Header.Del("Date")
-			if !maps.EqualFunc(got.Header, std.Header, slices.Equal) || string(gotBody) != string(stdBody) || got.StatusCode != std.StatusCode {
-				t.Errorf("fiber and net/http differ:\n fiber    %d %v %q\n net/http %d %v %q", got.StatusCode, got.Header, gotBody, std.StatusCode, std.Header, stdBody)
-			}
-		})
-	}
 }
 
 // ReturnError hands the refusal to the app's fiber ErrorHandler with
