@@ -85,13 +85,10 @@ var (
 	oversized    = raw(strings.Repeat("a", 9000)) // over the default MaxTokenSize of 8192
 )
 
-var (
-	post = http.MethodPost
-	// a cross-site form post from www.example.test carrying the session cookie
-	crossSiteCookie = headers{
-		{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://www.example.test"}, {"Cookie", "sid={token}"},
-	}
-)
+// crossSiteCookie: a cross-site form post from www.example.test carrying the session cookie.
+var crossSiteCookie = headers{
+	{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://www.example.test"}, {"Cookie", "sid={token}"},
+}
 
 // Token extraction
 var extractionRows = []row{
@@ -151,7 +148,7 @@ var extractionRows = []row{
 	},
 	{
 		name:   "csrf: a lower-case sec-fetch-site header is read",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: headers{{"sec-fetch-site", "cross-site"}, {"Cookie", "sid={token}"}},
 		want:   crossSite,
@@ -448,7 +445,7 @@ var errorHandlerRows = []row{
 	{
 		name:   "a custom error handler receives the typed error (cross-site)",
 		opts:   Options{CustomErrorHandler: true},
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: crossSiteCookie,
 		want:   handled(core.ErrCrossSite),
@@ -475,7 +472,7 @@ var errorHandlerRows = []row{
 var crossSiteRows = []row{
 	{
 		name:   "csrf: a cookie token on a cross-site POST is 403",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: crossSiteCookie,
 		want:   crossSite,
@@ -503,21 +500,21 @@ var crossSiteRows = []row{
 	},
 	{
 		name:   "csrf: an invalid cookie token on a cross-site POST is still 403",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{raw("garbage")},
 		header: crossSiteCookie,
 		want:   crossSite,
 	},
 	{
 		name:   "csrf: a cookie token on a same-origin POST is accepted",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: headers{{"Sec-Fetch-Site", "same-origin"}, {"Cookie", "sid={token}"}},
 		want:   session("alice", core.SourceCookie),
 	},
 	{
 		name:   "csrf: a cookie token on a POST the user started (Sec-Fetch-Site none) is accepted",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: headers{{"Sec-Fetch-Site", "none"}, {"Cookie", "sid={token}"}},
 		want:   session("alice", core.SourceCookie),
@@ -525,28 +522,28 @@ var crossSiteRows = []row{
 	{
 		name:   "csrf: a cross-site POST from a configured website origin is accepted",
 		config: core.Config{WebsiteOrigins: []string{"https://www.example.test"}},
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: crossSiteCookie,
 		want:   session("alice", core.SourceCookie),
 	},
 	{
 		name:   "csrf: without Sec-Fetch-Site, an Origin other than Host is 403",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: headers{{"Origin", "https://evil.example.test"}, {"Cookie", "sid={token}"}},
 		want:   crossSite,
 	},
 	{
 		name:   "csrf: without Sec-Fetch-Site or Origin (not a browser) a POST is accepted",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: headers{{"Cookie", "sid={token}"}},
 		want:   session("alice", core.SourceCookie),
 	},
 	{
 		name:   "csrf: a bearer token on a cross-site POST is exempt",
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: headers{
 			{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example.test"}, {"Authorization", "Bearer {token}"},
@@ -562,7 +559,7 @@ var crossSiteRows = []row{
 	{
 		name:   "csrf: protection can be turned off",
 		config: core.Config{DisableCrossSiteProtection: true},
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice")},
 		header: crossSiteCookie,
 		want:   session("alice", core.SourceCookie),
@@ -728,7 +725,7 @@ var olderDomainRows = []row{
 	{
 		name:   "duplicate cookies on a cross-site POST are refused before anything is cleared",
 		config: movedFromOlder,
-		method: post,
+		method: http.MethodPost,
 		tokens: []tok{valid("alice"), expired("alice")},
 		header: headers{{"Sec-Fetch-Site", "cross-site"}, {"Cookie", "sid={token}; sid={token2}"}},
 		want:   crossSite,

@@ -73,13 +73,15 @@ func Run(t *testing.T, target Target) {
 // run sends the row's request to a target wrapping a fresh gate, then asks
 // that same gate for its decision on the same request.
 //
-// The expectation comes from the adapter's own gate, after the adapter has
-// answered and its log lines are read: the same keys and configuration, so
-// it is exact; and the decision does not depend on what the first call left
-// behind (the once-an-hour duplicate-cookie warning only gates a log line; a
-// refresh for an unknown kid is cooled down or remembered, with the same
-// outcome), so it is deterministic. A second gate would fetch its own keys
-// and log its own warning.
+// The expectation comes from the adapter's own gate, asked after the adapter
+// has answered and its log lines are read. That is exact: the same keys and
+// configuration, not a look-alike. It is deterministic: a decision does not
+// depend on what the adapter's call left behind (the once-an-hour
+// duplicate-cookie warning only gates a log line, and a refresh for an
+// unknown kid is then remembered or cooling down, with the same outcome).
+// And the warning and the key fetches the suite observes are the adapter's:
+// asking first would use them up, and a second gate would fetch its own keys
+// and log a second warning.
 func (f *Fixture) run(t *testing.T, target Target, r row) {
 	f.flakyDown.Store(false)
 	f.logs.take()
@@ -94,7 +96,7 @@ func (f *Fixture) run(t *testing.T, target Target, r row) {
 	logs := f.logs.take()
 
 	d := core.Decision{} // a skipped request never reaches core
-	if !r.opts.Skip(strings.SplitN(path, "?", 2)[0]) {
+	if !r.opts.Skip(resp.Request.URL.Path) {
 		d = gate.Check(core.HTTPRequest(asServed(t, resp.Request)), core.CheckOptions{Optional: r.opts.Optional})
 	}
 	matchCore(t, resp, body, d, r.opts)
