@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,31 +16,8 @@ import (
 	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
-// serve protects every route of the app that routes builds with a
-// middleware made from gate and cfg.
-func serve(t *testing.T, gate *core.Gate, cfg sessionecho.Config, routes func(e *echo.Echo)) string {
-	t.Helper()
-	mw, err := sessionecho.New(gate, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := echo.New()
-	e.HideBanner = true
-	e.Use(mw)
-	routes(e)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 func anyRoute(e *echo.Echo) {
 	e.Any("/*", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-}
-
-func send(t *testing.T, method, url string, headers ...[2]string) (*http.Response, string) {
-	t.Helper()
-	resp, body := adaptertest.Send(t, method, url, headers...)
-	return resp, string(body)
 }
 
 var returnHTTPError = sessionecho.ReturnError
@@ -57,7 +33,7 @@ func TestHTTPErrorReachesTheAppErrorHandler(t *testing.T) {
 		}
 		anyRoute(e)
 	})
-	resp, body := send(t, http.MethodGet, base+"/api/me")
+	resp, body := adaptertest.Send(t, http.MethodGet, base+"/api/me")
 	if !errors.Is(got, core.ErrNoToken) {
 		t.Fatalf("app error handler got %v, want an error matching core.ErrNoToken", got)
 	}
@@ -65,27 +41,17 @@ func TestHTTPErrorReachesTheAppErrorHandler(t *testing.T) {
 	if !errors.As(got, &he) || he.Code != http.StatusUnauthorized || he.Message != "no session token" {
 		t.Errorf("app error handler got %#v, want an *echo.HTTPError 401 \"no session token\"", got)
 	}
-	if resp.StatusCode != http.StatusUnauthorized || body != "custom page" || resp.Header.Get("WWW-Authenticate") != "Bearer" {
+	if resp.StatusCode != http.StatusUnauthorized || string(body) != "custom page" || resp.Header.Get("WWW-Authenticate") != "Bearer" {
 		t.Errorf("got %d %q WWW-Authenticate %q, want the app's page with the Bearer challenge", resp.StatusCode, body, resp.Header.Get("WWW-Authenticate"))
 	}
 }
 
 func TestHTTPErrorWithEchoDefaultErrorHandler(t *testing.T) {
 	f := adaptertest.NewFixture(t)
-	alice, err := f.Issuer.Mint(devissuer.Claims{Subject: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expired, err := f.Issuer.Mint(devissuer.Claims{Subject: "alice", TTL: -time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "down", http.StatusServiceUnavailable)
-	}))
-	t.Cleanup(down.Close)
+	alice := f.Token(t, devissuer.Claims{Subject: "alice"})
+	expired := f.Token(t, devissuer.Claims{Subject: "alice", TTL: -time.Minute})
 	keysDown := func(c *core.Config) {
-		c.Issuers[0].JWKSURL = down.URL
+		c.Issuers[0].JWKSURL = f.DownJWKSURL()
 		c.JWKS.AllowStartWithoutKeys = true
 	}
 	rawError := func(_ echo.Context, err error) error { return err }
@@ -139,7 +105,8 @@ func TestHTTPErrorWithEchoDefaultErrorHandler(t *testing.T) {
 			if method == "" {
 				method = http.MethodGet
 			}
-			resp, body := send(t, method, base+"/api/me", tc.headers...)
+			resp, b := adaptertest.Send(t, method, base+"/api/me", tc.headers...)
+			body := string(b)
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tc.status, body)
 			}
@@ -164,41 +131,11 @@ func TestHTTPErrorWithEchoDefaultErrorHandler(t *testing.T) {
 	}
 }
 
-func TestDefaultAnswerIsCoreErrorResponse(t *testing.T) {
-	f := adaptertest.NewFixture(t)
-	expired, err := f.Issuer.Mint(devissuer.Claims{Subject: "alice", TTL: -time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, f.Gate(t, f.Config()), sessionecho.Config{}, anyRoute)
-	resp, body := send(t, http.MethodGet, base+"/api/me", [2]string{"Authorization", "Bearer " + expired})
-
-	want := core.ErrorResponse(&core.Error{Kind: core.ErrExpired})
-	if resp.StatusCode != want.Status || body != string(want.Body) {
-		t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, want.Status, want.Body)
-	}
-	names := []string{"Content-Length", "Date"} // added by net/http itself
-	for _, h := range want.Header {
-		names = append(names, http.CanonicalHeaderKey(h[0]))
-		if got := resp.Header.Values(h[0]); !slices.Equal(got, []string{h[1]}) {
-			t.Errorf("%s = %q, want %q", h[0], got, h[1])
-		}
-	}
-	for name := range resp.Header {
-		if !slices.Contains(names, name) {
-			t.Errorf("unexpected header %s: %q", name, resp.Header.Values(name))
-		}
-	}
-}
-
 // Echo answers unrouted paths (404), unknown methods (405) and OPTIONS
 // without a route (204) after e.Use middleware, so the gate sees them all.
 func TestEveryPathAndMethodReachesTheMiddleware(t *testing.T) {
 	f := adaptertest.NewFixture(t)
-	alice, err := f.Issuer.Mint(devissuer.Claims{Subject: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice := f.Token(t, devissuer.Claims{Subject: "alice"})
 	base := serve(t, f.Gate(t, f.Config()), sessionecho.Config{}, func(e *echo.Echo) {
 		e.GET("/api/me", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	})
@@ -221,7 +158,7 @@ func TestEveryPathAndMethodReachesTheMiddleware(t *testing.T) {
 			if tc.withToken {
 				hs = append(hs, [2]string{"Authorization", "Bearer " + alice})
 			}
-			if resp, body := send(t, tc.method, base+tc.path, hs...); resp.StatusCode != tc.status {
+			if resp, body := adaptertest.Send(t, tc.method, base+tc.path, hs...); resp.StatusCode != tc.status {
 				t.Errorf("status = %d, want %d; body %s", resp.StatusCode, tc.status, body)
 			}
 		})

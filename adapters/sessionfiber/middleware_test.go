@@ -3,10 +3,7 @@ package sessionfiber_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -16,76 +13,32 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/sessiongate/sessiongate/adapters/sessionfiber"
-	"github.com/sessiongate/sessiongate/adapters/sessionfiber/sessionfibertest"
 	"github.com/sessiongate/sessiongate/core"
 	"github.com/sessiongate/sessiongate/core/adaptertest"
 	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
-// fixture is a gate that trusts a dev issuer through its static JWKS, with
-// the session cookie moved from old.example.test to example.test.
-type fixture struct {
-	iss  *devissuer.Issuer
-	gate *core.Gate
+// movedGate is the fixture's gate with the session cookie moved from
+// old.example.test to example.test, also reading ?access_token.
+func movedGate(t *testing.T, f *adaptertest.Fixture) *core.Gate {
+	cfg := f.Config()
+	cfg.CookieDomain, cfg.OlderCookieDomain, cfg.QueryParam = "example.test", "old.example.test", "access_token"
+	return f.Gate(t, cfg)
 }
 
-func newFixture(t *testing.T) *fixture {
+// protect serves h behind the middleware built from gate and cfg, in a fiber
+// app built from appCfg, after the handlers in before.
+func protect(t *testing.T, gate *core.Gate, cfg sessionfiber.Config, appCfg fiber.Config, h fiber.Handler,
+	before ...fiber.Handler) string {
 	t.Helper()
-	iss, err := devissuer.New(devissuer.Config{Issuer: "https://issuer.example.test"})
+	mw, err := sessionfiber.New(gate, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate, err := core.New(core.Config{
-		Issuers:           []core.Issuer{{Name: iss.URL(), JWKS: string(iss.JWKS())}},
-		CookieNames:       []string{"sid"},
-		CookieDomain:      "example.test",
-		OlderCookieDomain: "old.example.test",
-		QueryParam:        "access_token",
-		Logger:            slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gate.Close() })
-	return &fixture{iss: iss, gate: gate}
-}
-
-func (f *fixture) token(t *testing.T, sub string, ttl time.Duration) string {
-	t.Helper()
-	tok, err := f.iss.Mint(devissuer.Claims{Subject: sub, TTL: ttl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-// app serves the middleware built from cfg in front of h.
-func (f *fixture) app(t *testing.T, appCfg fiber.Config, cfg sessionfiber.Config, h fiber.Handler) string {
-	t.Helper()
-	mw, err := sessionfiber.New(f.gate, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appCfg.DisableStartupMessage = true
-	app := fiber.New(appCfg)
+	app := newApp(appCfg, before...)
 	app.Use(mw)
 	app.All("/*", h)
-	return sessionfibertest.Serve(t, app)
-}
-
-func get(t *testing.T, method, url string, kv ...string) (*http.Response, string) {
-	t.Helper()
-	return getWith(t, http.DefaultClient, method, url, kv...)
-}
-
-func getWith(t *testing.T, client *http.Client, method, url string, kv ...string) (*http.Response, string) {
-	t.Helper()
-	var headers [][2]string
-	for i := 0; i+1 < len(kv); i += 2 {
-		headers = append(headers, [2]string{kv[i], kv[i+1]})
-	}
-	resp, body := adaptertest.SendWith(t, client, method, url, headers...)
-	return resp, string(body)
+	return serve(t, app)
 }
 
 func TestNewRefusesNilGate(t *testing.T) {
@@ -100,108 +53,67 @@ func TestNewRefusesNilGate(t *testing.T) {
 // carries two Set-Cookie lines of one name. fasthttp's SetCookie (and so
 // c.Cookie) keeps one cookie per name; Header.Add keeps every line.
 func TestSetCookieLinesOfOneNameOnTwoDomains(t *testing.T) {
-	f := newFixture(t)
+	f := adaptertest.NewFixture(t)
+	gate := movedGate(t, f)
 	clearOld := "sid=; Path=/; Domain=old.example.test; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax"
 	setNew := "sid=new; Path=/; Domain=example.test; HttpOnly; Secure; SameSite=Lax"
 	// A duplicated session cookie makes core clear the older domain.
-	dup := func(t *testing.T) []string {
-		return []string{"Cookie", "sid=" + f.token(t, "alice", time.Hour) + "; sid=" + f.token(t, "alice", -time.Minute)}
+	dup := func(t *testing.T) [2]string {
+		fresh := f.Token(t, devissuer.Claims{Subject: "alice"})
+		expired := f.Token(t, devissuer.Claims{Subject: "alice", TTL: -time.Minute})
+		return [2]string{"Cookie", "sid=" + fresh + "; sid=" + expired}
 	}
 
 	t.Run("the middleware's clearing line and a login's line written with Header.Add both arrive", func(t *testing.T) {
-		base := f.app(t, fiber.Config{}, sessionfiber.Config{}, func(c *fiber.Ctx) error {
-			c.Response().Header.Add(fiber.HeaderSetCookie, f.gate.Cookies().Set("sid", "new", time.Time{}).String())
+		base := protect(t, gate, sessionfiber.Config{}, fiber.Config{}, func(c *fiber.Ctx) error {
+			c.Response().Header.Add(fiber.HeaderSetCookie, gate.Cookies().Set("sid", "new", time.Time{}).String())
 			return nil
 		})
-		resp, body := get(t, "GET", base+"/login", dup(t)...)
+		resp, body := adaptertest.Send(t, "GET", base+"/login", dup(t))
 		if got := resp.Header.Values("Set-Cookie"); resp.StatusCode != 200 || !slices.Equal(got, []string{clearOld, setNew}) {
 			t.Fatalf("status %d, Set-Cookie lines =\n  %q\nwant\n  %q\nbody %s", resp.StatusCode, got, []string{clearOld, setNew}, body)
 		}
 	})
 
 	t.Run("two same-name Set-Cookie lines both arrive when written with Header.Add", func(t *testing.T) {
-		lines := []string{f.gate.Cookies().ClearOlder("sid").String(), f.gate.Cookies().Set("sid", "new", time.Time{}).String()}
-		base := f.app(t, fiber.Config{}, sessionfiber.Config{Optional: true}, func(c *fiber.Ctx) error {
+		lines := []string{gate.Cookies().ClearOlder("sid").String(), gate.Cookies().Set("sid", "new", time.Time{}).String()}
+		base := protect(t, gate, sessionfiber.Config{Optional: true}, fiber.Config{}, func(c *fiber.Ctx) error {
 			for _, line := range lines {
 				c.Response().Header.Add(fiber.HeaderSetCookie, line)
 			}
 			return nil
 		})
-		resp, _ := get(t, "GET", base+"/")
+		resp, _ := adaptertest.Send(t, "GET", base+"/")
 		if got := resp.Header.Values("Set-Cookie"); !slices.Equal(got, []string{clearOld, setNew}) {
 			t.Fatalf("Set-Cookie lines = %q, want %q", got, []string{clearOld, setNew})
 		}
 	})
 
 	t.Run("c.Cookie of the same name replaces the middleware's line (why nothing here uses it)", func(t *testing.T) {
-		base := f.app(t, fiber.Config{}, sessionfiber.Config{}, func(c *fiber.Ctx) error {
+		base := protect(t, gate, sessionfiber.Config{}, fiber.Config{}, func(c *fiber.Ctx) error {
 			c.Cookie(&fiber.Cookie{Name: "sid", Value: "new", Domain: "example.test", Path: "/"})
 			return nil
 		})
-		resp, _ := get(t, "GET", base+"/login", dup(t)...)
+		resp, _ := adaptertest.Send(t, "GET", base+"/login", dup(t))
 		if got := resp.Header.Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], "sid=new") {
 			t.Fatalf("Set-Cookie lines = %q; fasthttp no longer keeps one cookie per name: revisit the README", got)
 		}
 	})
 }
 
-// WriteError's answer is core.ErrorResponse, as net/http writes it: the same
-// status, header values and body bytes.
-func TestWriteErrorIsCoreErrorResponse(t *testing.T) {
-	errs := map[string]error{
-		"no-token":    &core.Error{Kind: core.ErrNoToken},
-		"expired":     &core.Error{Kind: core.ErrExpired, Err: errors.New("exp in the past")},
-		"two-headers": &core.Error{Kind: core.ErrMalformedRequest},
-		"cross-site":  &core.Error{Kind: core.ErrCrossSite},
-		"keys":        &core.Error{Kind: core.ErrKeysUnavailable},
-	}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/:kind", func(c *fiber.Ctx) error { return sessionfiber.WriteError(c, errs[c.Params("kind")]) })
-	fiberURL := sessionfibertest.Serve(t, app)
-	std := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp := core.ErrorResponse(errs[strings.TrimPrefix(r.URL.Path, "/")]) // as sessionhttp.WriteError
-		for _, h := range resp.Header {
-			w.Header().Add(h[0], h[1])
-		}
-		w.WriteHeader(resp.Status)
-		w.Write(resp.Body)
-	}))
-	t.Cleanup(std.Close)
-
-	for kind, err := range errs {
-		t.Run(kind, func(t *testing.T) {
-			want := core.ErrorResponse(err)
-			got, gotBody := get(t, "GET", fiberURL+"/"+kind)
-			std, stdBody := get(t, "GET", std.URL+"/"+kind)
-			if got.StatusCode != want.Status || gotBody != string(want.Body) {
-				t.Errorf("fiber answered %d %q, want %d %q", got.StatusCode, gotBody, want.Status, want.Body)
-			}
-			for _, h := range want.Header {
-				if v := got.Header.Values(h[0]); !slices.Equal(v, []string{h[1]}) {
-					t.Errorf("%s = %q, want exactly %q", h[0], v, h[1])
-				}
-			}
-			got.Header.Del("Date")
-			std.Header.Del("Date")
-			if !maps.EqualFunc(got.Header, std.Header, slices.Equal) || gotBody != stdBody || got.StatusCode != std.StatusCode {
-				t.Errorf("fiber and net/http differ:\n fiber    %d %v %q\n net/http %d %v %q", got.StatusCode, got.Header, gotBody, std.StatusCode, std.Header, stdBody)
-			}
-		})
-	}
-}
-
 // ReturnError hands the refusal to the app's fiber ErrorHandler with
 // core's status and challenge headers, and never the token.
 func TestReturnError(t *testing.T) {
-	f := newFixture(t)
+	f := adaptertest.NewFixture(t)
+	gate := movedGate(t, f)
 	cfg := sessionfiber.Config{ErrorHandler: sessionfiber.ReturnError}
 	ok := func(c *fiber.Ctx) error { return c.SendString("ok") }
-	expired := f.token(t, "alice", -time.Minute)
+	expired := f.Token(t, devissuer.Claims{Subject: "alice", TTL: -time.Minute})
 
 	t.Run("fiber's default error handler answers 401 with the challenge, not 500", func(t *testing.T) {
-		base := f.app(t, fiber.Config{}, cfg, ok)
-		resp, body := get(t, "GET", base+"/", "Authorization", "Bearer "+expired)
-		if resp.StatusCode != 401 || body != "the session token has expired" {
+		base := protect(t, gate, cfg, fiber.Config{}, ok)
+		resp, body := adaptertest.Send(t, "GET", base+"/", [2]string{"Authorization", "Bearer " + expired})
+		if resp.StatusCode != 401 || string(body) != "the session token has expired" {
 			t.Errorf("answer = %d %q, want 401 %q", resp.StatusCode, body, "the session token has expired")
 		}
 		if got := resp.Header.Get("WWW-Authenticate"); got != `Bearer error="invalid_token", error_description="the session token has expired"` {
@@ -210,10 +122,10 @@ func TestReturnError(t *testing.T) {
 		if resp.Header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
 			t.Errorf("Cache-Control, Content-Type = %q, %q; want no-store and the app's own type", resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
 		}
-		if strings.Contains(body, expired) {
+		if strings.Contains(string(body), expired) {
 			t.Error("the body leaks the token")
 		}
-		resp, _ = get(t, "GET", base+"/")
+		resp, _ = adaptertest.Send(t, "GET", base+"/")
 		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != "Bearer" {
 			t.Errorf("no token: %d %q, want 401 with a bare Bearer challenge", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 		}
@@ -233,9 +145,10 @@ func TestReturnError(t *testing.T) {
 			mu.Unlock()
 			return c.Status(fe.Code).JSON(fiber.Map{"message": fe.Message})
 		}}
-		base := f.app(t, appCfg, cfg, ok)
-		get(t, "GET", base+"/", "Authorization", "Bearer "+expired)
-		resp, _ := get(t, "POST", base+"/", "Sec-Fetch-Site", "cross-site", "Cookie", "sid="+f.token(t, "alice", time.Hour))
+		base := protect(t, gate, cfg, appCfg, ok)
+		adaptertest.Send(t, "GET", base+"/", [2]string{"Authorization", "Bearer " + expired})
+		resp, _ := adaptertest.Send(t, "POST", base+"/", [2]string{"Sec-Fetch-Site", "cross-site"},
+			[2]string{"Cookie", "sid=" + f.Token(t, devissuer.Claims{Subject: "alice"})})
 		if resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("Content-Type = %q, want the app's application/json", resp.Header.Get("Content-Type"))
 		}
@@ -248,11 +161,12 @@ func TestReturnError(t *testing.T) {
 // The session, its token included, is copied out of fasthttp's buffers: it
 // stays intact after later requests reuse them on the same connection.
 func TestSessionOutlivesTheRequest(t *testing.T) {
-	f := newFixture(t)
+	f := adaptertest.NewFixture(t)
+	gate := movedGate(t, f)
 	for _, immutable := range []bool{false, true} {
 		var mu sync.Mutex
 		var kept []*core.Session
-		base := f.app(t, fiber.Config{Immutable: immutable}, sessionfiber.Config{}, func(c *fiber.Ctx) error {
+		base := protect(t, gate, sessionfiber.Config{}, fiber.Config{Immutable: immutable}, func(c *fiber.Ctx) error {
 			s, _ := sessionfiber.FromContext(c)
 			mu.Lock()
 			kept = append(kept, s)
@@ -263,15 +177,15 @@ func TestSessionOutlivesTheRequest(t *testing.T) {
 		t.Cleanup(client.CloseIdleConnections)
 		var sent []string
 		for i, sub := range []string{"alice", "bobby", "carol", "david"} { // same length: same buffer offsets
-			tok := f.token(t, sub, time.Hour)
+			tok := f.Token(t, devissuer.Claims{Subject: sub})
 			sent = append(sent, tok)
 			switch i % 3 {
 			case 0:
-				getWith(t, client, "GET", base+"/", "Authorization", "Bearer "+tok)
+				adaptertest.SendWith(t, client, "GET", base+"/", [2]string{"Authorization", "Bearer " + tok})
 			case 1:
-				getWith(t, client, "GET", base+"/", "Cookie", "sid="+tok)
+				adaptertest.SendWith(t, client, "GET", base+"/", [2]string{"Cookie", "sid=" + tok})
 			case 2:
-				getWith(t, client, "GET", base+"/?access_token="+tok)
+				adaptertest.SendWith(t, client, "GET", base+"/?access_token="+tok)
 			}
 		}
 		for i, s := range kept {
@@ -285,16 +199,12 @@ func TestSessionOutlivesTheRequest(t *testing.T) {
 // Core decides on the method on the wire: an earlier middleware overriding
 // c.Method cannot turn a cross-site POST into a safe GET.
 func TestCrossSiteCheckUsesTheWireMethod(t *testing.T) {
-	f := newFixture(t)
-	mw, err := sessionfiber.New(f.gate, sessionfiber.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Use(func(c *fiber.Ctx) error { c.Method(fiber.MethodGet); return c.Next() })
-	app.Use(mw)
-	app.All("/*", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	resp, _ := get(t, "POST", sessionfibertest.Serve(t, app)+"/", "Sec-Fetch-Site", "cross-site", "Cookie", "sid="+f.token(t, "alice", time.Hour))
+	f := adaptertest.NewFixture(t)
+	toGET := func(c *fiber.Ctx) error { c.Method(fiber.MethodGet); return c.Next() }
+	ok := func(c *fiber.Ctx) error { return c.SendString("ok") }
+	base := protect(t, movedGate(t, f), sessionfiber.Config{}, fiber.Config{}, ok, toGET)
+	resp, _ := adaptertest.Send(t, "POST", base+"/", [2]string{"Sec-Fetch-Site", "cross-site"},
+		[2]string{"Cookie", "sid=" + f.Token(t, devissuer.Claims{Subject: "alice"})})
 	if resp.StatusCode != 403 {
 		t.Fatalf("status = %d, want 403", resp.StatusCode)
 	}
@@ -304,25 +214,21 @@ func TestCrossSiteCheckUsesTheWireMethod(t *testing.T) {
 // replace it.
 func TestUserContextIsExtended(t *testing.T) {
 	type key struct{}
-	f := newFixture(t)
-	mw, err := sessionfiber.New(f.gate, sessionfiber.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Use(func(c *fiber.Ctx) error {
+	f := adaptertest.NewFixture(t)
+	withRequestID := func(c *fiber.Ctx) error {
 		c.SetUserContext(context.WithValue(c.UserContext(), key{}, "request-id-1"))
 		return c.Next()
-	})
-	app.Use(mw)
-	app.All("/*", func(c *fiber.Ctx) error {
+	}
+	both := func(c *fiber.Ctx) error {
 		s, ok := core.SessionFromContext(c.UserContext())
 		if !ok || s.Subject != "alice" || c.UserContext().Value(key{}) != "request-id-1" {
 			return c.SendStatus(500)
 		}
 		return c.SendString("ok")
-	})
-	resp, _ := get(t, "GET", sessionfibertest.Serve(t, app)+"/", "Authorization", "Bearer "+f.token(t, "alice", time.Hour))
+	}
+	base := protect(t, movedGate(t, f), sessionfiber.Config{}, fiber.Config{}, both, withRequestID)
+	resp, _ := adaptertest.Send(t, "GET", base+"/",
+		[2]string{"Authorization", "Bearer " + f.Token(t, devissuer.Claims{Subject: "alice"})})
 	if resp.StatusCode != 200 {
 		t.Fatalf("status = %d, want 200 with both context values", resp.StatusCode)
 	}

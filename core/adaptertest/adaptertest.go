@@ -1,7 +1,12 @@
 // Package adaptertest is the conformance suite every sessiongate adapter
-// runs. It drives the adapter through real HTTP requests and checks status,
-// WWW-Authenticate, Set-Cookie lines, body, and that the handler sees the
-// session through the adapter's own accessor and through context.Context.
+// runs: the one contract for what an adapter must do. It drives the adapter
+// through real HTTP requests and compares each answer byte for byte with
+// what core itself decides for the same request (core.Gate.Check and
+// core.ErrorResponse): status, body, every WWW-Authenticate, Retry-After,
+// Content-Type, Cache-Control and Set-Cookie line, no other header on a
+// refusal, and the session the handler sees through the adapter's own
+// accessor and through context.Context. Each case also states its own
+// expected outcome, so a bug in core fails the suite too.
 //
 // An adapter module calls it from conformance_test.go:
 //
@@ -12,6 +17,10 @@
 //			// adaptertest.Reply, serve it on loopback, return its base URL.
 //		})
 //	}
+//
+// Every case is a subtest named by the behaviour it pins, and Run logs how
+// many there are: go test -v -run 'TestConformance$' prints
+// "adaptertest: N cases".
 package adaptertest
 
 import (
@@ -57,7 +66,8 @@ type Target func(t *testing.T, gate *core.Gate, opts Options) (baseURL string)
 func Reply(fromAdapter, fromContext *core.Session) []byte {
 	r := reply{}
 	if fromAdapter != nil {
-		r.Session, r.Subject, r.Source, r.CookieName = true, fromAdapter.Subject, string(fromAdapter.Source), fromAdapter.CookieName
+		r.Session, r.Subject = true, fromAdapter.Subject
+		r.Source, r.CookieName = string(fromAdapter.Source), fromAdapter.CookieName
 	}
 	if fromContext != nil {
 		r.ContextSession, r.ContextSubject = true, fromContext.Subject
