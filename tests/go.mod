@@ -43,6 +43,7 @@ require (
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
+	github.com/sessiongate/sessiongate/adapters/sessionfasthttp v0.0.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
@@ -61,6 +62,7 @@ require (
 
 replace (
 	github.com/sessiongate/sessiongate/adapters/sessionecho => ../adapters/sessionecho
+	github.com/sessiongate/sessiongate/adapters/sessionfasthttp => ../adapters/sessionfasthttp
 	github.com/sessiongate/sessiongate/adapters/sessionfiber => ../adapters/sessionfiber
 	github.com/sessiongate/sessiongate/adapters/sessiongin => ../adapters/sessiongin
 	github.com/sessiongate/sessiongate/adapters/sessionhttp => ../adapters/sessionhttp

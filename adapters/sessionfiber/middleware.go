@@ -3,6 +3,7 @@ package sessionfiber
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sessiongate/sessiongate/adapters/sessionfasthttp"
 	"github.com/sessiongate/sessiongate/core"
 )
 
@@ -37,7 +38,7 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 		if cfg.Skipper != nil && cfg.Skipper(c) {
 			return c.Next()
 		}
-		d := gate.Check(request{c.Request()}, opts)
+		d := gate.Check(sessionfasthttp.Request(c.Request()), opts)
 		for _, line := range d.SetCookies {
 			// Header.Add keeps every line verbatim; SetCookie and c.Cookie keep
 			// one cookie per name, and clearing sid on the older domain shares
