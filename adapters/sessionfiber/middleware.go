@@ -69,21 +69,23 @@ func WriteError(c *fiber.Ctx, err error) error {
 }
 
 // ReturnError is an ErrorHandler for apps that answer errors in their
-// fiber.Config.ErrorHandler: it adds core's WWW-Authenticate, Retry-After
+// fiber.Config.ErrorHandler: it sets core's WWW-Authenticate, Retry-After
 // and Cache-Control headers (not Content-Type, which goes with the app's
-// body) and returns FiberError(err).
+// body) and returns HTTPError(err). It replaces those headers rather than
+// adding to them, so a handler run twice (a retry) sends one challenge.
 func ReturnError(c *fiber.Ctx, err error) error {
 	for _, h := range core.ErrorResponse(err).ChallengeHeader() {
-		c.Response().Header.Add(h[0], h[1])
+		c.Response().Header.Set(h[0], h[1])
 	}
-	return FiberError(err)
+	return HTTPError(err)
 }
 
-// FiberError converts err to a *fiber.Error with core's status and fixed
+// HTTPError converts err to a *fiber.Error with core's status and fixed
 // public description (e.g. "the session token has expired"; never the token
 // or a cause). The *fiber.Error no longer matches core's sentinels with
-// errors.Is: decide on the kind in Config.ErrorHandler, which gets err itself.
-func FiberError(err error) *fiber.Error {
+// errors.Is: decide on the kind in Config.ErrorHandler, which gets err
+// itself.
+func HTTPError(err error) *fiber.Error {
 	resp := core.ErrorResponse(err)
 	return fiber.NewError(resp.Status, resp.Description)
 }
