@@ -9,7 +9,7 @@ import (
 )
 
 // Request views r as a core.Request, for adapters of frameworks built on
-// fasthttp (Fiber). Every string it returns is a copy
+// fasthttp (Fiber v2 and v3). Every string it returns is a copy
 // (string(b)): fasthttp reuses its buffers after the handler returns, and
 // the token core puts in a Session must outlive them.
 func Request(r *fasthttp.Request) core.Request { return request{r} }

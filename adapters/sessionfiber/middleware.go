@@ -59,12 +59,7 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 // WriteError writes core's default answer to err (core.ErrorResponse: status,
 // headers, JSON body) and returns nil, so fiber's ErrorHandler is not called.
 func WriteError(c *fiber.Ctx, err error) error {
-	resp := core.ErrorResponse(err)
-	for _, h := range resp.Header {
-		c.Response().Header.Add(h[0], h[1])
-	}
-	c.Response().SetStatusCode(resp.Status)
-	c.Response().SetBodyRaw(resp.Body)
+	sessionfasthttp.WriteError(c.Response(), err)
 	return nil
 }
 
