@@ -65,3 +65,40 @@ func TestWriteErrorHeadHasNoBody(t *testing.T) {
 		t.Errorf("HEAD answer = %q, want a 401 status and headers with no body", b.String())
 	}
 }
+
+// Why every fasthttp adapter writes core's Set-Cookie lines with Header.Add
+// and its README warns against c.Cookie: fasthttp keeps one response cookie
+// per name, so SetCookie (which Fiber's c.Cookie calls) replaces the line
+// that clears sid on the older domain. If fasthttp changes, this test says
+// so and the READMEs can drop the warning.
+func TestSetCookieLinesOfOneName(t *testing.T) {
+	clearOld := "sid=; Domain=old.example.test; Max-Age=0"
+	setNew := "sid=new; Domain=example.test"
+	lines := func(h *fasthttp.ResponseHeader) []string {
+		var out []string
+		h.VisitAll(func(k, v []byte) {
+			if string(k) == "Set-Cookie" {
+				out = append(out, string(v))
+			}
+		})
+		return out
+	}
+
+	var added fasthttp.ResponseHeader
+	added.Add("Set-Cookie", clearOld)
+	added.Add("Set-Cookie", setNew)
+	if got := lines(&added); !slices.Equal(got, []string{clearOld, setNew}) {
+		t.Errorf("Header.Add twice: Set-Cookie = %q, want both lines verbatim", got)
+	}
+
+	var replaced fasthttp.ResponseHeader
+	replaced.Add("Set-Cookie", clearOld)
+	c := fasthttp.AcquireCookie()
+	defer fasthttp.ReleaseCookie(c)
+	c.SetKey("sid")
+	c.SetValue("new")
+	replaced.SetCookie(c)
+	if got := lines(&replaced); len(got) != 1 || !strings.HasPrefix(got[0], "sid=new") {
+		t.Errorf("SetCookie after Header.Add: Set-Cookie = %q, want the clearing line replaced", got)
+	}
+}
