@@ -66,39 +66,67 @@ func TestWriteErrorHeadHasNoBody(t *testing.T) {
 	}
 }
 
-// Why every fasthttp adapter writes core's Set-Cookie lines with Header.Add
-// and its README warns against c.Cookie: fasthttp keeps one response cookie
-// per name, so SetCookie (which Fiber's c.Cookie calls) replaces the line
-// that clears sid on the older domain. If fasthttp changes, this test says
-// so and the READMEs can drop the warning.
-func TestSetCookieLinesOfOneName(t *testing.T) {
+// setCookies returns the Set-Cookie lines of h, in order.
+func setCookies(h *fasthttp.ResponseHeader) []string {
+	var out []string
+	h.VisitAll(func(k, v []byte) {
+		if string(k) == "Set-Cookie" {
+			out = append(out, string(v))
+		}
+	})
+	return out
+}
+
+// AddSetCookies keeps both lines of one name: clearing sid on the older
+// domain and the live sid. SetCookie, which Fiber's c.Cookie calls, would
+// replace the first; if fasthttp changes that, this test says so and the
+// Fiber READMEs can drop their warning against c.Cookie.
+func TestAddSetCookiesKeepsLinesOfOneName(t *testing.T) {
 	clearOld := "sid=; Domain=old.example.test; Max-Age=0"
 	setNew := "sid=new; Domain=example.test"
-	lines := func(h *fasthttp.ResponseHeader) []string {
-		var out []string
-		h.VisitAll(func(k, v []byte) {
-			if string(k) == "Set-Cookie" {
-				out = append(out, string(v))
-			}
-		})
-		return out
+
+	var resp fasthttp.Response
+	AddSetCookies(&resp, []string{clearOld, setNew})
+	if got := setCookies(&resp.Header); !slices.Equal(got, []string{clearOld, setNew}) {
+		t.Errorf("Set-Cookie = %q, want both lines verbatim", got)
 	}
 
-	var added fasthttp.ResponseHeader
-	added.Add("Set-Cookie", clearOld)
-	added.Add("Set-Cookie", setNew)
-	if got := lines(&added); !slices.Equal(got, []string{clearOld, setNew}) {
-		t.Errorf("Header.Add twice: Set-Cookie = %q, want both lines verbatim", got)
-	}
-
-	var replaced fasthttp.ResponseHeader
-	replaced.Add("Set-Cookie", clearOld)
+	var replaced fasthttp.Response
+	AddSetCookies(&replaced, []string{clearOld})
 	c := fasthttp.AcquireCookie()
 	defer fasthttp.ReleaseCookie(c)
 	c.SetKey("sid")
 	c.SetValue("new")
-	replaced.SetCookie(c)
-	if got := lines(&replaced); len(got) != 1 || !strings.HasPrefix(got[0], "sid=new") {
-		t.Errorf("SetCookie after Header.Add: Set-Cookie = %q, want the clearing line replaced", got)
+	replaced.Header.SetCookie(c)
+	if got := setCookies(&replaced.Header); len(got) != 1 || !strings.HasPrefix(got[0], "sid=new") {
+		t.Errorf("SetCookie after AddSetCookies: Set-Cookie = %q, want the clearing line replaced", got)
+	}
+}
+
+// SetChallenge sets core's headers but Content-Type, once however often it
+// runs.
+func TestSetChallengeTwiceSendsOneChallenge(t *testing.T) {
+	var resp fasthttp.Response
+	resp.Header.SetContentType("text/plain; charset=utf-8") // the app's own body
+	err := &core.Error{Kind: core.ErrKeysUnavailable}
+	SetChallenge(&resp, err)
+	SetChallenge(&resp, err)
+	got := make(http.Header)
+	resp.Header.VisitAll(func(k, v []byte) { got.Add(string(k), string(v)) })
+	for name, want := range map[string][]string{
+		"Retry-After":   {"5"},
+		"Cache-Control": {"no-store"},
+		"Content-Type":  {"text/plain; charset=utf-8"},
+	} {
+		if !slices.Equal(got.Values(name), want) {
+			t.Errorf("%s = %q, want %q", name, got.Values(name), want)
+		}
+	}
+
+	resp.Reset()
+	SetChallenge(&resp, &core.Error{Kind: core.ErrNoToken})
+	SetChallenge(&resp, &core.Error{Kind: core.ErrNoToken})
+	if v := resp.Header.PeekAll("WWW-Authenticate"); len(v) != 1 || string(v[0]) != "Bearer" {
+		t.Errorf("WWW-Authenticate = %q, want one Bearer challenge", v)
 	}
 }

@@ -39,12 +39,7 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 			return c.Next()
 		}
 		d := gate.Check(sessionfasthttp.Request(c.Request()), opts)
-		for _, line := range d.SetCookies {
-			// Header.Add keeps every line verbatim; SetCookie and c.Cookie keep
-			// one cookie per name, and clearing sid on the older domain shares
-			// its name with the live sid cookie.
-			c.Response().Header.Add(fiber.HeaderSetCookie, line)
-		}
+		sessionfasthttp.AddSetCookies(c.Response(), d.SetCookies)
 		if d.Err != nil {
 			return onError(c, d.Err)
 		}
@@ -69,9 +64,7 @@ func WriteError(c *fiber.Ctx, err error) error {
 // body) and returns HTTPError(err). It replaces those headers rather than
 // adding to them, so a handler run twice (a retry) sends one challenge.
 func ReturnError(c *fiber.Ctx, err error) error {
-	for _, h := range core.ErrorResponse(err).ChallengeHeader() {
-		c.Response().Header.Set(h[0], h[1])
-	}
+	sessionfasthttp.SetChallenge(c.Response(), err)
 	return HTTPError(err)
 }
 

@@ -39,11 +39,7 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 			return c.Next()
 		}
 		d := gate.Check(sessionfasthttp.Request(c.Request()), opts)
-		for _, line := range d.SetCookies {
-			// Verbatim; c.Cookie keeps one cookie per name, and clearing sid
-			// on the older domain shares its name with the live sid cookie.
-			c.Response().Header.Add(fiber.HeaderSetCookie, line)
-		}
+		sessionfasthttp.AddSetCookies(c.Response(), d.SetCookies)
 		if d.Err != nil {
 			return onError(c, d.Err)
 		}
@@ -67,9 +63,7 @@ func WriteError(c fiber.Ctx, err error) error {
 // Cache-Control headers (Set, not Add: a retry sends one challenge) and
 // returns HTTPError(err).
 func ReturnError(c fiber.Ctx, err error) error {
-	for _, h := range core.ErrorResponse(err).ChallengeHeader() {
-		c.Response().Header.Set(h[0], h[1])
-	}
+	sessionfasthttp.SetChallenge(c.Response(), err)
 	return HTTPError(err)
 }
 
