@@ -16,6 +16,10 @@ require (
 )
 
 replace (
+	github.com/sessiongate/sessiongate/adapters/sessionecho => ../adapters/sessionecho
+	github.com/sessiongate/sessiongate/adapters/sessionfasthttp => ../adapters/sessionfasthttp
+	github.com/sessiongate/sessiongate/adapters/sessionfiber => ../adapters/sessionfiber
+	github.com/sessiongate/sessiongate/adapters/sessiongin => ../adapters/sessiongin
 	github.com/sessiongate/sessiongate/adapters/sessionhttp => ../adapters/sessionhttp
 	github.com/sessiongate/sessiongate/core => ../core
 )

@@ -65,7 +65,9 @@ func WriteError(c echo.Context, err error) error {
 // ReturnError is an ErrorHandler for apps that render errors in their
 // e.HTTPErrorHandler: it sets core's WWW-Authenticate, Retry-After and
 // Cache-Control headers (a 401 keeps its challenge) and returns
-// HTTPError(err). Returning err itself would make Echo answer 500.
+// HTTPError(err). Returning err itself would make Echo answer 500. It
+// replaces those headers rather than adding to them, so a handler run twice
+// (a retry) sends one challenge.
 func ReturnError(c echo.Context, err error) error {
 	for _, h := range core.ErrorResponse(err).ChallengeHeader() {
 		c.Response().Header().Set(h[0], h[1])

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +174,22 @@ func TestFromContextOutsideTheMiddleware(t *testing.T) {
 	c.Set(sessionecho.SessionKey, (*core.Session)(nil))
 	if _, ok := sessionecho.FromContext(c); ok {
 		t.Error("FromContext reports a nil session as present")
+	}
+}
+
+// ReturnError replaces core's headers instead of adding to them: an
+// ErrorHandler that runs it twice (a retry) still sends one challenge.
+func TestReturnErrorTwiceSendsOneChallenge(t *testing.T) {
+	f := adaptertest.NewFixture(t)
+	twice := func(c echo.Context, err error) error {
+		sessionecho.ReturnError(c, err)
+		return sessionecho.ReturnError(c, err)
+	}
+	base := serve(t, f.Gate(t, f.Config()), sessionecho.Config{ErrorHandler: twice}, anyRoute)
+	resp, _ := adaptertest.Send(t, http.MethodGet, base+"/api/me")
+	for name, want := range map[string][]string{"WWW-Authenticate": {"Bearer"}, "Cache-Control": {"no-store"}} {
+		if got := resp.Header.Values(name); resp.StatusCode != 401 || !slices.Equal(got, want) {
+			t.Errorf("status %d, %s = %q, want 401 and %q", resp.StatusCode, name, got, want)
+		}
 	}
 }

@@ -4,8 +4,8 @@ go 1.25.0
 
 require (
 	github.com/gofiber/fiber/v2 v2.52.15
+	github.com/sessiongate/sessiongate/adapters/sessionfasthttp v0.1.0
 	github.com/sessiongate/sessiongate/core v0.1.0
-	github.com/valyala/fasthttp v1.51.0
 )
 
 require (
@@ -19,6 +19,7 @@ require (
 	github.com/mattn/go-runewidth v0.0.16 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	github.com/valyala/fasthttp v1.51.0 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
@@ -26,4 +27,7 @@ require (
 	golang.org/x/text v0.41.0 // indirect
 )
 
-replace github.com/sessiongate/sessiongate/core => ../../core
+replace (
+	github.com/sessiongate/sessiongate/adapters/sessionfasthttp => ../sessionfasthttp
+	github.com/sessiongate/sessiongate/core => ../../core
+)

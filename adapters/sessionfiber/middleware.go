@@ -3,6 +3,7 @@ package sessionfiber
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sessiongate/sessiongate/adapters/sessionfasthttp"
 	"github.com/sessiongate/sessiongate/core"
 )
 
@@ -37,13 +38,8 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 		if cfg.Skipper != nil && cfg.Skipper(c) {
 			return c.Next()
 		}
-		d := gate.Check(request{c.Request()}, opts)
-		for _, line := range d.SetCookies {
-			// Header.Add keeps every line verbatim; SetCookie and c.Cookie keep
-			// one cookie per name, and clearing sid on the older domain shares
-			// its name with the live sid cookie.
-			c.Response().Header.Add(fiber.HeaderSetCookie, line)
-		}
+		d := gate.Check(sessionfasthttp.Request(c.Request()), opts)
+		sessionfasthttp.AddSetCookies(c.Response(), d.SetCookies)
 		if d.Err != nil {
 			return onError(c, d.Err)
 		}
@@ -58,31 +54,26 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 // WriteError writes core's default answer to err (core.ErrorResponse: status,
 // headers, JSON body) and returns nil, so fiber's ErrorHandler is not called.
 func WriteError(c *fiber.Ctx, err error) error {
-	resp := core.ErrorResponse(err)
-	for _, h := range resp.Header {
-		c.Response().Header.Add(h[0], h[1])
-	}
-	c.Response().SetStatusCode(resp.Status)
-	c.Response().SetBodyRaw(resp.Body)
+	sessionfasthttp.WriteError(c.Response(), err)
 	return nil
 }
 
 // ReturnError is an ErrorHandler for apps that answer errors in their
-// fiber.Config.ErrorHandler: it adds core's WWW-Authenticate, Retry-After
+// fiber.Config.ErrorHandler: it sets core's WWW-Authenticate, Retry-After
 // and Cache-Control headers (not Content-Type, which goes with the app's
-// body) and returns FiberError(err).
+// body) and returns HTTPError(err). It replaces those headers rather than
+// adding to them, so a handler run twice (a retry) sends one challenge.
 func ReturnError(c *fiber.Ctx, err error) error {
-	for _, h := range core.ErrorResponse(err).ChallengeHeader() {
-		c.Response().Header.Add(h[0], h[1])
-	}
-	return FiberError(err)
+	sessionfasthttp.SetChallenge(c.Response(), err)
+	return HTTPError(err)
 }
 
-// FiberError converts err to a *fiber.Error with core's status and fixed
+// HTTPError converts err to a *fiber.Error with core's status and fixed
 // public description (e.g. "the session token has expired"; never the token
 // or a cause). The *fiber.Error no longer matches core's sentinels with
-// errors.Is: decide on the kind in Config.ErrorHandler, which gets err itself.
-func FiberError(err error) *fiber.Error {
+// errors.Is: decide on the kind in Config.ErrorHandler, which gets err
+// itself.
+func HTTPError(err error) *fiber.Error {
 	resp := core.ErrorResponse(err)
 	return fiber.NewError(resp.Status, resp.Description)
 }

@@ -158,6 +158,24 @@ func TestReturnError(t *testing.T) {
 	})
 }
 
+// ReturnError replaces core's headers instead of adding to them: an
+// ErrorHandler that runs it twice (a retry) still sends one challenge.
+func TestReturnErrorTwiceSendsOneChallenge(t *testing.T) {
+	f := adaptertest.NewFixture(t)
+	twice := func(c *fiber.Ctx, err error) error {
+		sessionfiber.ReturnError(c, err)
+		return sessionfiber.ReturnError(c, err)
+	}
+	base := protect(t, f.Gate(t, f.Config()), sessionfiber.Config{ErrorHandler: twice}, fiber.Config{},
+		func(c *fiber.Ctx) error { return nil })
+	resp, _ := adaptertest.Send(t, "GET", base+"/")
+	for name, want := range map[string][]string{"WWW-Authenticate": {"Bearer"}, "Cache-Control": {"no-store"}} {
+		if got := resp.Header.Values(name); resp.StatusCode != 401 || !slices.Equal(got, want) {
+			t.Errorf("status %d, %s = %q, want 401 and %q", resp.StatusCode, name, got, want)
+		}
+	}
+}
+
 // The session, its token included, is copied out of fasthttp's buffers: it
 // stays intact after later requests reuse them on the same connection.
 func TestSessionOutlivesTheRequest(t *testing.T) {

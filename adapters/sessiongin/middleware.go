@@ -59,8 +59,8 @@ func New(gate *core.Gate, cfg Config) (gin.HandlerFunc, error) {
 }
 
 // WriteError writes core's default answer to err (status, headers in order,
-// JSON body) and aborts the chain.
+// JSON body). It does not abort: the middleware aborts the chain after any
+// ErrorHandler, once, so a custom one need not.
 func WriteError(c *gin.Context, err error) {
 	core.ErrorResponse(err).Write(c.Writer)
-	c.Abort()
 }

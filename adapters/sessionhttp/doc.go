@@ -7,4 +7,8 @@
 //	http.ListenAndServe(addr, mw(mux))
 //
 // Handlers read the session with FromRequest or core.SessionFromContext.
+//
+// The middleware is a plain func(http.Handler) http.Handler, so it also
+// serves chi (r.Use(mw)), gorilla/mux and any router built on net/http
+// handlers; no separate adapter is needed for them.
 package sessionhttp

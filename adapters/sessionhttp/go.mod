@@ -2,7 +2,10 @@ module github.com/sessiongate/sessiongate/adapters/sessionhttp
 
 go 1.25.0
 
-require github.com/sessiongate/sessiongate/core v0.1.0
+require (
+	github.com/go-chi/chi/v5 v5.5.0 // chi_test.go only: users never build it
+	github.com/sessiongate/sessiongate/core v0.1.0
+)
 
 require (
 	github.com/go-jose/go-jose/v4 v4.1.8 // indirect

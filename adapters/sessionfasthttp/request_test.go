@@ -1,4 +1,4 @@
-package sessionfiber
+package sessionfasthttp
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ func parse(t *testing.T, raw string, keepCase bool) *fasthttp.Request {
 	t.Helper()
 	r := new(fasthttp.Request)
 	if keepCase {
-		r.Header.DisableNormalizing() // fiber.Config.DisableHeaderNormalizing
+		r.Header.DisableNormalizing() // what fiber's DisableHeaderNormalizing does
 	}
 	if err := r.Read(bufio.NewReader(strings.NewReader(raw))); err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestRequestCookieLines(t *testing.T) {
 				if parsedFirst {
 					r.Header.Cookie("sid") // what c.Cookies does
 				}
-				if got := pairs(request{r}.Header("Cookie")); !slices.Equal(got, tt.want) {
+				if got := pairs(Request(r).Header("Cookie")); !slices.Equal(got, tt.want) {
 					t.Errorf("cookie pairs = %q, want %q", got, tt.want)
 				}
 			})
@@ -66,7 +66,7 @@ func TestRequestCookieLines(t *testing.T) {
 	}
 }
 
-// fasthttp's own PeekAll is not enough, which is why request.Header walks
+// fasthttp's own PeekAll is not enough, which is why the view's Header walks
 // VisitAll: with DisableHeaderNormalizing it matches names by exact case, and
 // once the cookies are parsed it returns one rebuilt Cookie line instead of
 // the lines as sent. If fasthttp changes either, this test says so.
@@ -93,7 +93,7 @@ func TestRequestHeaderNamesAnyCase(t *testing.T) {
 	raw := "POST / HTTP/1.1\r\nHost: api.example.test:8443\r\nauthorization: Bearer x\r\nAuthorization: Bearer y\r\n" +
 		"sec-fetch-site: cross-site\r\nORIGIN: https://evil.example.test\r\ncookie: sid=a\r\n\r\n"
 	for _, keepCase := range []bool{false, true} {
-		r := request{parse(t, raw, keepCase)}
+		r := Request(parse(t, raw, keepCase))
 		if got := r.Header("Authorization"); !slices.Equal(got, []string{"Bearer x", "Bearer y"}) {
 			t.Errorf("keepCase=%v: Authorization = %q, want both lines (core answers two with 400)", keepCase, got)
 		}
@@ -118,7 +118,7 @@ func TestRequestHeaderNamesAnyCase(t *testing.T) {
 // Everything the view returns must survive fasthttp reusing the request.
 func TestRequestValuesAreCopies(t *testing.T) {
 	r := parse(t, "GET /?access_token=AAAA HTTP/1.1\r\nHost: one.test\r\nAuthorization: Bearer AAAA\r\nX-Session-Token: AAAA\r\nCookie: sid=AAAA\r\n\r\n", false)
-	v := request{r}
+	v := Request(r)
 	authz, hdr, cookie, query, host := v.Header("Authorization"), v.Header("X-Session-Token"), v.Header("Cookie"), v.Query("access_token"), v.Host()
 
 	r.Reset()
@@ -135,4 +135,14 @@ func TestRequestValuesAreCopies(t *testing.T) {
 			t.Errorf("%s changed to %q after fasthttp reused the request", name, got)
 		}
 	}
+}
+
+// Adapters call Request once per request: the view must cost no allocation.
+func TestRequestViewDoesNotAllocate(t *testing.T) {
+	r := parse(t, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", false)
+	var v interface{ Method() string }
+	if n := testing.AllocsPerRun(100, func() { v = Request(r) }); n != 0 {
+		t.Errorf("Request(r) allocates %v times, want 0", n)
+	}
+	_ = v
 }

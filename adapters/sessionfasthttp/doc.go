@@ -1,0 +1,16 @@
+// Package sessionfasthttp views a fasthttp request as a core.Request and
+// writes core's cookies and refusals to a fasthttp response, so that every
+// sessiongate adapter for a framework built on fasthttp (Fiber v2 and v3)
+// hands core the same headers, cookies, host and method, and answers the
+// same bytes, from one place:
+//
+//	d := gate.Check(sessionfasthttp.Request(c.Request()), opts)
+//	sessionfasthttp.AddSetCookies(c.Response(), d.SetCookies)
+//	if d.Err != nil {
+//		sessionfasthttp.WriteError(c.Response(), d.Err)
+//	}
+//
+// The view copies every value it returns, matches header names without
+// regard to case and reports the method on the wire. It is for adapter
+// authors; applications use an adapter such as sessionfiber.
+package sessionfasthttp

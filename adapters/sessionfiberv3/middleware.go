@@ -1,0 +1,77 @@
+package sessionfiberv3
+
+import (
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/sessiongate/sessiongate/adapters/sessionfasthttp"
+	"github.com/sessiongate/sessiongate/core"
+)
+
+// Config configures the middleware. The zero value requires a valid session
+// on every request and answers refusals with WriteError.
+type Config struct {
+	// Optional lets requests without a token through anonymously; an invalid
+	// token is still refused.
+	Optional bool
+	// Skipper, when it returns true, passes the request on untouched (health
+	// checks, CORS preflight).
+	Skipper func(c fiber.Ctx) bool
+	// ErrorHandler answers a refused request. err is a *core.Error; the
+	// Set-Cookie lines of the decision are already on the response. Its
+	// return value is the middleware's. Default: WriteError.
+	ErrorHandler func(c fiber.Ctx, err error) error
+}
+
+// New returns a fiber.Handler that lets a request through only with a
+// session the gate verifies, and stores the session in Locals (SessionKey)
+// and in c.Context().
+func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
+	if gate == nil {
+		return nil, &core.ConfigError{Field: "gate", Reason: "is nil; build one with core.New"}
+	}
+	onError := cfg.ErrorHandler
+	if onError == nil {
+		onError = WriteError
+	}
+	opts := core.CheckOptions{Optional: cfg.Optional}
+	return func(c fiber.Ctx) error {
+		if cfg.Skipper != nil && cfg.Skipper(c) {
+			return c.Next()
+		}
+		d := gate.Check(sessionfasthttp.Request(c.Request()), opts)
+		sessionfasthttp.AddSetCookies(c.Response(), d.SetCookies)
+		if d.Err != nil {
+			return onError(c, d.Err)
+		}
+		if d.Session != nil {
+			c.Locals(SessionKey, d.Session)
+			c.SetContext(core.WithSession(c.Context(), d.Session))
+		}
+		return c.Next()
+	}, nil
+}
+
+// WriteError writes core's default answer to err (core.ErrorResponse: status,
+// headers, JSON body) and returns nil, so fiber's ErrorHandler is not called.
+func WriteError(c fiber.Ctx, err error) error {
+	sessionfasthttp.WriteError(c.Response(), err)
+	return nil
+}
+
+// ReturnError is an ErrorHandler for apps that answer errors in their
+// fiber.Config.ErrorHandler: it sets core's WWW-Authenticate, Retry-After and
+// Cache-Control headers (Set, not Add: a retry sends one challenge) and
+// returns HTTPError(err).
+func ReturnError(c fiber.Ctx, err error) error {
+	sessionfasthttp.SetChallenge(c.Response(), err)
+	return HTTPError(err)
+}
+
+// HTTPError converts err to a *fiber.Error with core's status and fixed
+// public description (never the token or a cause). It no longer matches
+// core's sentinels with errors.Is: decide on the kind in
+// Config.ErrorHandler, which gets err itself.
+func HTTPError(err error) *fiber.Error {
+	resp := core.ErrorResponse(err)
+	return fiber.NewError(resp.Status, resp.Description)
+}
