@@ -96,29 +96,74 @@ func authorizationToken(lines []string) (string, *Error) {
 	return tok, nil
 }
 
-// bestCookie verifies every cookie value and keeps the valid one with the
-// latest iat (the first in order on a tie). With none valid it returns the
-// error of the first value: the current name's.
+// bestCookie verifies the cookie values in order and returns the valid one
+// with the latest iat (the first in order on a tie). It stops after
+// maxCookieVerifications values reached a signature check. Valid values of
+// different subjects are refused with ErrSessionConflict: picking one by iat
+// would let a sibling subdomain swap in its own valid session. With none
+// valid it returns the error of the first value: the current name's.
 func (g *Gate) bestCookie(vals []cookieValue) (*Session, *Error) {
 	var best *Session
-	var first *Error
+	var err *Error
+	checked := 0
 	for _, v := range vals {
+		if checked == maxCookieVerifications {
+			break
+		}
 		s, e := g.verifier.verify(v.value, SourceCookie)
+		if e == nil || !beforeSignature(e.Kind) {
+			checked++
+		}
 		if e != nil {
-			if first == nil {
-				first = e
+			if err == nil {
+				err = e
 			}
 			continue
 		}
 		s.CookieName = v.name
-		if best == nil || s.IssuedAt.After(best.IssuedAt) {
+		switch {
+		case best == nil:
+			best = s
+		case !sameSubject(best, s):
+			g.warnConflict(v.name)
+			return nil, &Error{Kind: ErrSessionConflict, Source: SourceCookie}
+		case s.IssuedAt.After(best.IssuedAt):
 			best = s
 		}
 	}
 	if best != nil {
 		return best, nil
 	}
-	return nil, first
+	return nil, err
+}
+
+// sameSubject reports whether a and b are sessions of the same user. A sub
+// is only unique within its issuer (OpenID Connect Core 2: iss and sub
+// together are the stable identifier), so the same sub from two issuers may
+// be two people: both must match.
+func sameSubject(a, b *Session) bool {
+	return a.Issuer == b.Issuer && a.Subject == b.Subject
+}
+
+// beforeSignature reports whether a verification error of this kind came
+// before any signature check: the token never got as far as a key. Such
+// values cost no signature check and do not count toward
+// maxCookieVerifications.
+func beforeSignature(kind error) bool {
+	switch kind {
+	case ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrIssuer, ErrUnknownKey, ErrKeysUnavailable:
+		return true
+	}
+	return false
+}
+
+// warnConflict logs that the session cookie carried valid sessions of
+// different subjects. It names only the cookie: never a token or a subject.
+// It is logged every time, like the refusal it explains, because it may be
+// an attack from a sibling subdomain.
+func (g *Gate) warnConflict(name string) {
+	g.cfg.Logger.Warn("sessiongate: a request carried valid session cookies of different subjects and was refused; a sibling subdomain may have planted a cookie",
+		"cookie", name)
 }
 
 // warnDuplicate logs, at most once an hour per gate, that a session cookie
