@@ -3,15 +3,15 @@ package core
 import "strings"
 
 // fromCookies decides on the session cookie values of r; found is false
-// when r carries none. headerErr, the header's error if any, outranks a
-// cookie's error.
+// when r carries none. headerErr is the header's error, if any; the answer is
+// the error that outranks the others (see errorRank).
 func (g *Gate) fromCookies(r Request, headerErr *Error) (d Decision, found bool) {
 	vals, dups := cookieValues(r.Header("Cookie"), g.cfg.CookieNames)
 	if len(vals) == 0 {
 		return Decision{}, false
 	}
 	if e := g.crossSite(r); e != nil {
-		return Decision{Err: e}, true
+		return Decision{Err: outrank(headerErr, e)}, true
 	}
 	var set cookieSet
 	for _, name := range dups {
@@ -25,18 +25,16 @@ func (g *Gate) fromCookies(r Request, headerErr *Error) (d Decision, found bool)
 	if s != nil {
 		return Decision{Session: s, SetCookies: set.lines()}, true
 	}
-	if headerErr != nil {
-		e = headerErr
-	}
-	return Decision{Err: e, SetCookies: set.lines()}, true
+	return Decision{Err: outrank(headerErr, e), SetCookies: set.lines()}, true
 }
 
 // headerSources are tried in this order before any cookie.
 var headerSources = [...]Source{SourceAuthorization, SourceCustomHeader, SourceQuery}
 
 // fromHeaders tries the Authorization header, then the custom header, then
-// the query parameter. It returns the first verified session, or the first
-// error; a malformed request (a repeated header) ends the search at once.
+// the query parameter. It returns the first verified session, or the error
+// that outranks the others; a malformed request (a repeated header) ends the
+// search at once.
 func (g *Gate) fromHeaders(r Request) (*Session, *Error) {
 	var first *Error
 	for _, src := range headerSources {
@@ -50,9 +48,7 @@ func (g *Gate) fromHeaders(r Request) (*Session, *Error) {
 				return s, nil
 			}
 		}
-		if first == nil {
-			first = e
-		}
+		first = outrank(first, e)
 	}
 	return nil, first
 }
@@ -96,29 +92,105 @@ func authorizationToken(lines []string) (string, *Error) {
 	return tok, nil
 }
 
-// bestCookie verifies every cookie value and keeps the valid one with the
-// latest iat (the first in order on a tie). With none valid it returns the
-// error of the first value: the current name's.
+// bestCookie verifies the cookie values in order and returns the valid one
+// with the latest iat (the first in order on a tie). It stops after
+// maxCookieVerifications values reached a signature check. Valid values of
+// different subjects are refused with ErrSessionConflict: picking one by iat
+// would let a sibling subdomain swap in its own valid session. With none
+// valid it returns the error that outranks the others.
 func (g *Gate) bestCookie(vals []cookieValue) (*Session, *Error) {
 	var best *Session
-	var first *Error
+	var err *Error
+	checked := 0
 	for _, v := range vals {
+		if checked == maxCookieVerifications {
+			break
+		}
 		s, e := g.verifier.verify(v.value, SourceCookie)
+		if e == nil || !beforeSignature(e.Kind) {
+			checked++
+		}
 		if e != nil {
-			if first == nil {
-				first = e
-			}
+			err = outrank(err, e)
 			continue
 		}
 		s.CookieName = v.name
-		if best == nil || s.IssuedAt.After(best.IssuedAt) {
+		switch {
+		case best == nil:
+			best = s
+		case !sameSubject(best, s):
+			g.warnConflict(v.name)
+			return nil, &Error{Kind: ErrSessionConflict, Source: SourceCookie}
+		case s.IssuedAt.After(best.IssuedAt):
 			best = s
 		}
 	}
 	if best != nil {
 		return best, nil
 	}
-	return nil, first
+	return nil, err
+}
+
+// sameSubject reports whether a and b are sessions of the same user. A sub
+// is only unique within its issuer (OpenID Connect Core 2: iss and sub
+// together are the stable identifier), so the same sub from two issuers may
+// be two people: both must match.
+func sameSubject(a, b *Session) bool {
+	return a.Issuer == b.Issuer && a.Subject == b.Subject
+}
+
+// beforeSignature reports whether a verification error of this kind came
+// before any signature check: the token never got as far as a key. Such
+// values cost no signature check and do not count toward
+// maxCookieVerifications.
+func beforeSignature(kind error) bool {
+	switch kind {
+	case ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrIssuer, ErrUnknownKey, ErrKeysUnavailable:
+		return true
+	}
+	return false
+}
+
+// Error precedence. One request can produce several errors (a header token
+// and cookie values); the one answered is, highest first:
+//
+//  1. a malformed request (two Authorization headers): 400, the request
+//     itself is wrong and nothing else is looked at;
+//  2. keys unavailable: 503, some token could not be checked, and the same
+//     request may succeed once the keys arrive (a junk header such as
+//     "Bearer undefined" must not make the app look logged out in an outage);
+//  3. cross-site: 403, a cookie on an unsafe cross-site request;
+//  4. any other error, the header's before the cookie's, and among values of
+//     one source the first.
+//
+// A verified session beats every error but the malformed request.
+func errorRank(kind error) int {
+	switch kind {
+	case ErrMalformedRequest:
+		return 3
+	case ErrKeysUnavailable:
+		return 2
+	case ErrCrossSite:
+		return 1
+	}
+	return 0
+}
+
+// outrank returns the error to answer of cur, found first, and next.
+func outrank(cur, next *Error) *Error {
+	if cur == nil || (next != nil && errorRank(next.Kind) > errorRank(cur.Kind)) {
+		return next
+	}
+	return cur
+}
+
+// warnConflict logs that the session cookie carried valid sessions of
+// different subjects. It names only the cookie: never a token or a subject.
+// It is logged every time, like the refusal it explains, because it may be
+// an attack from a sibling subdomain.
+func (g *Gate) warnConflict(name string) {
+	g.cfg.Logger.Warn("sessiongate: a request carried valid session cookies of different subjects and was refused; a sibling subdomain may have planted a cookie",
+		"cookie", name)
 }
 
 // warnDuplicate logs, at most once an hour per gate, that a session cookie

@@ -466,20 +466,6 @@ func TestConfigPresetsValues(t *testing.T) {
 		wantXfer    Transfer
 	}{
 		{
-			name:        "Corbado: issuer is the Frontend API URL, JWKS at /.well-known/jwks, new cookie name first",
-			cfg:         CorbadoConfig("https://pro-123.frontendapi.corbado.io"),
-			wantIssuer:  Issuer{Name: "https://pro-123.frontendapi.corbado.io", JWKSURL: "https://pro-123.frontendapi.corbado.io/.well-known/jwks"},
-			wantCookies: []string{"cbo_session_token", "cbo_short_session"},
-			wantXfer:    TransferAny,
-		},
-		{
-			name:        "Corbado: trailing slash of the Frontend API URL is dropped",
-			cfg:         CorbadoConfig("https://pro-123.frontendapi.corbado.io/"),
-			wantIssuer:  Issuer{Name: "https://pro-123.frontendapi.corbado.io", JWKSURL: "https://pro-123.frontendapi.corbado.io/.well-known/jwks"},
-			wantCookies: []string{"cbo_session_token", "cbo_short_session"},
-			wantXfer:    TransferAny,
-		},
-		{
 			name:        "SuperTokens: issuer is apiDomain+apiBasePath, JWKS at /jwt/jwks.json, cookie sAccessToken",
 			cfg:         SuperTokensConfig("https://api.example.com", "/auth"),
 			wantIssuer:  Issuer{Name: "https://api.example.com/auth", JWKSURL: "https://api.example.com/auth/jwt/jwks.json"},
@@ -490,13 +476,6 @@ func TestConfigPresetsValues(t *testing.T) {
 			name:        "SuperTokens: slashes around the parts are normalised",
 			cfg:         SuperTokensConfig("https://api.example.com/", "auth/"),
 			wantIssuer:  Issuer{Name: "https://api.example.com/auth", JWKSURL: "https://api.example.com/auth/jwt/jwks.json"},
-			wantCookies: []string{"sAccessToken"},
-			wantXfer:    TransferAny,
-		},
-		{
-			name:        "SuperTokens: empty base path",
-			cfg:         SuperTokensConfig("https://api.example.com", ""),
-			wantIssuer:  Issuer{Name: "https://api.example.com", JWKSURL: "https://api.example.com/jwt/jwks.json"},
 			wantCookies: []string{"sAccessToken"},
 			wantXfer:    TransferAny,
 		},

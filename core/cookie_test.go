@@ -322,6 +322,10 @@ func TestCookieWriterSetExpiry(t *testing.T) {
 	}{
 		{"an hour's lifetime writes Expires and a matching Max-Age", time.Hour, 3598, 3600, true},
 		{"a day's lifetime writes Expires and a matching Max-Age", 24 * time.Hour, 86398, 86400, true},
+		// Max-Age counts whole seconds: without the rounding down to
+		// Max-Age=0 such a cookie would have no Max-Age at all and live until
+		// its Expires, which a client clock behind the server's puts later.
+		{"an expiry under a second away still writes Max-Age=0", 900 * time.Millisecond, 0, 0, true},
 		{"zero expiry writes a browser-session cookie with neither", 0, 0, 0, false},
 	}
 	for _, tc := range cases {

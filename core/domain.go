@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -19,6 +20,9 @@ var (
 	errDomainLocalhost    = errors.New("is localhost; browsers reject Domain=localhost: alias a named domain (e.g. app.example.test) instead")
 	errDomainPublicSuffix = errors.New("is a public suffix; browsers reject cookies for it")
 	errDomainMalformed    = errors.New("is not a valid domain name")
+	errDomainNumeric      = errors.New("ends in a number, so browsers read it as an IPv4 address (127.1 is 127.0.0.1) or refuse it; browsers only accept host-only cookies for IPs: leave the cookie domain unset")
+	errDomainLength       = errors.New("is longer than DNS allows (labels of at most 63 characters, 253 in all)")
+	errDomainDropped      = errors.New("is not a domain net/http writes in a Set-Cookie line; it would silently drop the Domain attribute")
 )
 
 // NormalizeCookieDomain turns a configured cookie domain into the form core
@@ -39,7 +43,19 @@ func normalizeCookieDomain(field, raw string) (string, error) {
 	if ps, _ := publicsuffix.PublicSuffix(host); ps == host {
 		return "", domainErr(field, raw, errDomainPublicSuffix)
 	}
+	if !survivesSetCookie(host) {
+		return "", domainErr(field, raw, errDomainDropped)
+	}
 	return host, nil
+}
+
+// survivesSetCookie reports whether net/http writes domain as the Domain
+// attribute of a Set-Cookie line. For a domain it does not accept, it writes
+// the line without Domain, and the cookie silently becomes host-only: better
+// to refuse such a domain once, at configuration time.
+func survivesSetCookie(domain string) bool {
+	line := (&http.Cookie{Name: "probe", Value: "v", Domain: domain}).String()
+	return strings.Contains(line, "; Domain="+domain)
 }
 
 // domainErr is the *ConfigError for a refused domain value.
@@ -58,13 +74,55 @@ func normalizeHost(raw string) (string, error) {
 		return "", errDomainIP
 	}
 	ascii, err := idna.Lookup.ToASCII(s)
-	if err != nil || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") {
+	if err != nil || ascii == "" {
 		return "", errDomainMalformed
+	}
+	if err := dnsShape(ascii); err != nil {
+		return "", err
+	}
+	// After IDNA, as browsers do: full-width digits are digits by then.
+	if endsInNumber(ascii) {
+		return "", errDomainNumeric
 	}
 	if ascii == "localhost" || strings.HasSuffix(ascii, ".localhost") {
 		return "", errDomainLocalhost
 	}
 	return ascii, nil
+}
+
+// dnsShape checks the lengths DNS allows: labels of 1 to 63 octets and 253
+// in all. An empty label (a double dot anywhere, "com.." included) is
+// malformed; net/http would also drop such a Domain attribute.
+func dnsShape(host string) error {
+	if len(host) > 253 {
+		return errDomainLength
+	}
+	for label := range strings.SplitSeq(host, ".") {
+		switch {
+		case label == "":
+			return errDomainMalformed
+		case len(label) > 63:
+			return errDomainLength
+		}
+	}
+	return nil
+}
+
+// endsInNumber is the WHATWG URL host parser's rule: a host whose last label
+// is all decimal digits, or "0x" followed by hex digits (none included), is
+// parsed as an IPv4 address (127.1, 0x7f.0.0.1, 0177.0.0.1 are 127.0.0.1) or
+// refused (1.2.3.4.5, example.123). Either way a browser never treats it as a
+// domain name, so no Domain cookie can be set for it. host has no trailing dot.
+func endsInNumber(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	digits := "0123456789"
+	if len(last) >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X') {
+		last, digits = last[2:], "0123456789abcdefABCDEF"
+		if last == "" {
+			return true
+		}
+	}
+	return last != "" && strings.Trim(last, digits) == ""
 }
 
 // hostPart cuts raw down to its lower-case host name: no scheme, port, path,

@@ -47,6 +47,11 @@ var (
 	// ErrCrossSite: a cookie-borne token arrived on an unsafe method from a
 	// cross-site origin that is not trusted (403).
 	ErrCrossSite = errors.New("cross-site request refused")
+	// ErrSessionConflict: the session cookie carried valid tokens of
+	// different subjects (issuer and sub), as when a sibling subdomain plants
+	// its own valid session beside the user's. Core refuses rather than pick
+	// one (401).
+	ErrSessionConflict = errors.New("session cookie carries sessions of different subjects")
 	// ErrConfig: a configuration value is invalid. Returned only by
 	// constructors, never from a request.
 	ErrConfig = errors.New("invalid sessiongate configuration")
@@ -121,5 +126,5 @@ func kindOf(err error) error {
 var sentinels = []error{
 	ErrNoToken, ErrMalformedRequest, ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrSignature,
 	ErrUnknownKey, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrIssuer, ErrAudience,
-	ErrClaims, ErrKeysUnavailable, ErrCrossSite,
+	ErrClaims, ErrKeysUnavailable, ErrCrossSite, ErrSessionConflict,
 }

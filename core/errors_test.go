@@ -50,6 +50,7 @@ func kindCases() []kindCase {
 			"", "5", "temporarily_unavailable", "session keys are unavailable, try again later"},
 		{"cross-site request: 403 with no challenge", ErrCrossSite, http.StatusForbidden,
 			"", "", "cross_site_request", "cross-site request with a session cookie refused"},
+		tokenErr("valid session cookies of different subjects: 401 invalid_token", ErrSessionConflict, "the session cookie carries sessions of different users"),
 	}
 }
 

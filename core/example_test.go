@@ -115,13 +115,16 @@ func ExampleGate_Check() {
 	// anonymous: true
 }
 
-// A preset only fills Config values. The dev issuer serves its keys where
-// Corbado does (<issuer>/.well-known/jwks), so it can stand in for a Corbado
-// project; the former cookie name cbo_short_session is still read.
+// A preset only fills Config values: for a Corbado project, both of its
+// Frontend API hosts as issuers, bound to the keys of the host given. The dev
+// issuer serves its keys where Corbado does (<issuer>/.well-known/jwks), so it
+// can stand in for a Corbado project; the former cookie name
+// cbo_short_session is still read.
 func ExampleCorbadoConfig() {
 	cfg := core.CorbadoConfig("https://pro-123.frontendapi.corbado.io/")
-	fmt.Println(cfg.Issuers[0].Name)
-	fmt.Println(cfg.Issuers[0].JWKSURL)
+	for _, is := range cfg.Issuers {
+		fmt.Println(is.Name, "keys at", is.JWKSURL)
+	}
 	fmt.Println(strings.Join(cfg.CookieNames, ", "))
 
 	iss, err := devissuer.Start("", devissuer.Config{})
@@ -144,8 +147,8 @@ func ExampleCorbadoConfig() {
 	}
 	fmt.Println(d.Session.Subject, "from", d.Session.CookieName)
 	// Output:
-	// https://pro-123.frontendapi.corbado.io
-	// https://pro-123.frontendapi.corbado.io/.well-known/jwks
+	// https://pro-123.frontendapi.corbado.io keys at https://pro-123.frontendapi.corbado.io/.well-known/jwks
+	// https://pro-123.frontendapi.cloud.corbado.io keys at https://pro-123.frontendapi.corbado.io/.well-known/jwks
 	// cbo_session_token, cbo_short_session
 	// usr-42 from cbo_short_session
 }

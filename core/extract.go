@@ -71,15 +71,23 @@ type cookieValue struct {
 	value string
 }
 
-// maxCookieCandidates bounds how many session cookie values one request can
-// make core verify (each is a signature check).
-const maxCookieCandidates = 6
+// A request can carry many values of the session cookie, and a sibling
+// subdomain can plant some ahead of the real one (browsers send cookies with
+// longer paths first). maxCookieValues bounds how many distinct values core
+// parses at all; maxCookieVerifications bounds how many of them may reach a
+// signature check (the costly part). Values refused before any signature
+// check (malformed, too large, algorithm, issuer, unknown key) do not count
+// toward the second limit, so planted junk cannot push the real value out.
+const (
+	maxCookieValues        = 32
+	maxCookieVerifications = 6
+)
 
 // cookieValues returns every value of every configured name, in the order
 // of names (the current name first) and then of arrival, read from the raw
 // Cookie header lines: a browser sends one value per domain/path the cookie
 // was set on, and all of them matter. Exact duplicates are dropped; at most
-// maxCookieCandidates values are returned. dups lists the names that came
+// maxCookieValues values are returned. dups lists the names that came
 // more than once.
 func cookieValues(lines []string, names []string) (vals []cookieValue, dups []string) {
 	for _, name := range names {
@@ -104,7 +112,7 @@ func cookieValues(lines []string, names []string) (vals []cookieValue, dups []st
 				if seen == 2 {
 					dups = append(dups, name)
 				}
-				if containsValue(vals, v) || len(vals) == maxCookieCandidates {
+				if containsValue(vals, v) || len(vals) == maxCookieValues {
 					continue
 				}
 				vals = append(vals, cookieValue{name: name, value: v})

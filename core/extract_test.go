@@ -62,6 +62,13 @@ func TestExtractCookieValues(t *testing.T) {
 		}
 		return strings.Join(parts, "; ")
 	}
+	vals := func(name string, n int) []cookieValue {
+		out := make([]cookieValue, n)
+		for i := range out {
+			out[i] = cv(name, "v"+strconv.Itoa(i+1))
+		}
+		return out
+	}
 	cases := []struct {
 		name     string
 		lines    []string
@@ -135,17 +142,17 @@ func TestExtractCookieValues(t *testing.T) {
 			wantVals: []cookieValue{cv("sid", "a")},
 		},
 		{
-			name:     "values are capped at maxCookieCandidates",
-			lines:    []string{many("sid", maxCookieCandidates+3)},
+			name:     "values are capped at maxCookieValues",
+			lines:    []string{many("sid", maxCookieValues+3)},
 			names:    []string{"sid"},
-			wantVals: []cookieValue{cv("sid", "v1"), cv("sid", "v2"), cv("sid", "v3"), cv("sid", "v4"), cv("sid", "v5"), cv("sid", "v6")},
+			wantVals: vals("sid", maxCookieValues),
 			wantDups: []string{"sid"},
 		},
 		{
 			name:     "the cap keeps the current name's value ahead of former names",
-			lines:    []string{many("old", maxCookieCandidates) + "; sid=cur"},
+			lines:    []string{many("old", maxCookieValues) + "; sid=cur"},
 			names:    []string{"sid", "old"},
-			wantVals: []cookieValue{cv("sid", "cur"), cv("old", "v1"), cv("old", "v2"), cv("old", "v3"), cv("old", "v4"), cv("old", "v5")},
+			wantVals: append([]cookieValue{cv("sid", "cur")}, vals("old", maxCookieValues-1)...),
 			wantDups: []string{"old"},
 		},
 		{
@@ -204,8 +211,8 @@ func TestExtractCookieValues(t *testing.T) {
 			if len(dups) != len(tc.wantDups) || (len(dups) > 0 && !reflect.DeepEqual(dups, tc.wantDups)) {
 				t.Errorf("dups = %q, want %q", dups, tc.wantDups)
 			}
-			if len(vals) > maxCookieCandidates {
-				t.Errorf("%d candidates exceed the cap of %d", len(vals), maxCookieCandidates)
+			if len(vals) > maxCookieValues {
+				t.Errorf("%d candidates exceed the cap of %d", len(vals), maxCookieValues)
 			}
 		})
 	}

@@ -12,14 +12,16 @@ import (
 )
 
 // cookieTokens are session tokens of issuer A, valid for a day around testNow.
+// All are of one subject (copies of one user's session are what a browser
+// sends twice; different subjects are a conflict), told apart by jti.
 type cookieTokens struct {
 	older, newer, expired, expired2, bearer string
 }
 
 func newCookieTokens(t *testing.T) cookieTokens {
 	k := testKeys()
-	sign := func(sub string, iat, exp time.Duration) string {
-		return sign(t, "ES256", "ec-1", k.ec256, claimsFor(issA, withClaim("sub", sub), atOffset("iat", iat), atOffset("exp", exp)), nil)
+	sign := func(jti string, iat, exp time.Duration) string {
+		return sign(t, "ES256", "ec-1", k.ec256, claimsFor(issA, withClaim("jti", jti), atOffset("iat", iat), atOffset("exp", exp)), nil)
 	}
 	return cookieTokens{
 		older:    sign("older", -2*time.Hour, 24*time.Hour),
@@ -87,7 +89,7 @@ func TestCheckDuplicateCookieWarning(t *testing.T) {
 		close(start)
 		wg.Wait()
 		for _, d := range decisions {
-			if d.Err != nil || d.Session == nil || d.Session.Subject != "newer" {
+			if d.Err != nil || d.Session == nil || d.Session.ID != "newer" {
 				t.Fatalf("%s: decision %+v; want the newest token's session", st.name, d)
 			}
 			if len(d.SetCookies) != 0 {
@@ -132,7 +134,7 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 		cfg     func(c *Config)
 		cookies []string
 		authz   string
-		wantSub string // "" means refused
+		wantSub string // the jti of the session's token; "" means refused
 		wantErr error
 		wantSet []string
 	}{
@@ -227,8 +229,8 @@ func TestCheckOlderDomainCleanup(t *testing.T) {
 				}
 			case d.Err != nil || d.Session == nil:
 				t.Errorf("decision error %v; want the session of %q", d.Err, row.wantSub)
-			case d.Session.Subject != row.wantSub:
-				t.Errorf("session of %q, want %q", d.Session.Subject, row.wantSub)
+			case d.Session.ID != row.wantSub:
+				t.Errorf("session of token %q, want %q", d.Session.ID, row.wantSub)
 			}
 			if fmt.Sprint(d.SetCookies) != fmt.Sprint(row.wantSet) {
 				t.Errorf("SetCookies:\n got %q\nwant %q", d.SetCookies, row.wantSet)
@@ -271,12 +273,12 @@ func TestCheckCookieCandidatesCapped(t *testing.T) {
 		cookies  []string
 		min, max int64 // bounds on verifications
 	}{
-		{"50 distinct values of the session cookie: at most maxCookieCandidates are verified", []string{"sid"},
-			[]string{join("sid", distinct)}, 1, maxCookieCandidates},
-		{"50 distinct values in 50 Cookie header lines: at most maxCookieCandidates are verified", []string{"sid"},
-			oneLineEach, 1, maxCookieCandidates},
-		{"25 values under each of two cookie names: at most maxCookieCandidates in all", []string{"sid", "old_sid"},
-			[]string{join("sid", distinct[:25]) + "; " + join("old_sid", distinct[25:])}, 1, maxCookieCandidates},
+		{"50 distinct values of the session cookie: at most maxCookieVerifications are verified", []string{"sid"},
+			[]string{join("sid", distinct)}, 1, maxCookieVerifications},
+		{"50 distinct values in 50 Cookie header lines: at most maxCookieVerifications are verified", []string{"sid"},
+			oneLineEach, 1, maxCookieVerifications},
+		{"25 values under each of two cookie names: at most maxCookieVerifications in all", []string{"sid", "old_sid"},
+			[]string{join("sid", distinct[:25]) + "; " + join("old_sid", distinct[25:])}, 1, maxCookieVerifications},
 		{"50 identical copies: verified once", []string{"sid"},
 			[]string{join("sid", same)}, 1, 1},
 	}

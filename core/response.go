@@ -66,6 +66,7 @@ var failures = map[error]failure{
 	ErrClaims:           {http.StatusUnauthorized, "invalid_token", "the session token claims are invalid"},
 	ErrKeysUnavailable:  {http.StatusServiceUnavailable, "temporarily_unavailable", "session keys are unavailable, try again later"},
 	ErrCrossSite:        {http.StatusForbidden, "cross_site_request", "cross-site request with a session cookie refused"},
+	ErrSessionConflict:  {http.StatusUnauthorized, "invalid_token", "the session cookie carries sessions of different users"},
 }
 
 func describe(kind error) failure {

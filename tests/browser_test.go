@@ -79,15 +79,18 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 	strict, _ := sessionhttp.New(strictGate, sessionhttp.Config{})
 	trusted, _ := sessionhttp.New(trustedGate, sessionhttp.Config{})
 
-	oldTok, _ := iss.Mint(devissuer.Claims{Subject: "old-cookie", IssuedAt: time.Now().Add(-10 * time.Minute), TTL: time.Hour})
-	newTok, _ := iss.Mint(devissuer.Claims{Subject: "new-cookie", IssuedAt: time.Now().Add(-time.Minute), TTL: time.Hour})
+	// Two copies of one user's session, told apart by a claim: valid copies
+	// of different subjects are refused as a conflict.
+	oldTok, _ := iss.Mint(devissuer.Claims{Subject: "user", IssuedAt: time.Now().Add(-10 * time.Minute), TTL: time.Hour, Extra: map[string]any{"copy": "old-cookie"}})
+	newTok, _ := iss.Mint(devissuer.Claims{Subject: "user", IssuedAt: time.Now().Add(-time.Minute), TTL: time.Hour, Extra: map[string]any{"copy": "new-cookie"}})
 
 	var mu sync.Mutex
 	var lastCookie string
 	reports := make(chan browserReport, 1)
 	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := sessionhttp.FromRequest(r)
-		io.WriteString(w, s.Subject)
+		which, _ := s.Claims["copy"].(string)
+		io.WriteString(w, which)
 	})
 	cors := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -178,7 +181,7 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 		t.Fatalf("before cleanup Chromium sent %d sid cookies, want 2 (host-only and Domain=example.test): %q", n, rep.Before)
 	}
 	if rep.Status != 200 || rep.Me != "new-cookie" {
-		t.Errorf("protected call with both cookies: status %d subject %q, want 200 from the newest token (new-cookie)", rep.Status, rep.Me)
+		t.Errorf("protected call with both cookies: status %d copy %q, want 200 from the newest token (new-cookie)", rep.Status, rep.Me)
 	}
 	if strings.Count(rep.After, "sid=") != 1 || !strings.Contains(rep.After, newTok) {
 		t.Errorf("after cleanup Chromium sent %q, want only the new sid cookie", redact(rep.After, oldTok, newTok))
