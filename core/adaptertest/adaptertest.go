@@ -66,7 +66,7 @@ type Target func(t *testing.T, gate *core.Gate, opts Options) (baseURL string)
 func Reply(fromAdapter, fromContext *core.Session) []byte {
 	r := reply{}
 	if fromAdapter != nil {
-		r.Session, r.Subject = true, fromAdapter.Subject
+		r.Session, r.Subject, r.ID = true, fromAdapter.Subject, fromAdapter.ID
 		r.Source, r.CookieName = string(fromAdapter.Source), fromAdapter.CookieName
 	}
 	if fromContext != nil {
@@ -79,6 +79,7 @@ func Reply(fromAdapter, fromContext *core.Session) []byte {
 type reply struct {
 	Session        bool   `json:"session"`
 	Subject        string `json:"subject,omitempty"`
+	ID             string `json:"id,omitempty"` // jti: tells two sessions of one subject apart
 	Source         string `json:"source,omitempty"`
 	CookieName     string `json:"cookie_name,omitempty"`
 	ContextSession bool   `json:"context_session"`
@@ -107,4 +108,5 @@ var kinds = []struct {
 	{"ErrNotYetValid", core.ErrNotYetValid}, {"ErrIssuedInFuture", core.ErrIssuedInFuture},
 	{"ErrIssuer", core.ErrIssuer}, {"ErrAudience", core.ErrAudience}, {"ErrClaims", core.ErrClaims},
 	{"ErrKeysUnavailable", core.ErrKeysUnavailable}, {"ErrCrossSite", core.ErrCrossSite},
+	{"ErrSessionConflict", core.ErrSessionConflict},
 }

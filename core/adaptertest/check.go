@@ -148,7 +148,7 @@ func rowSession(t testing.TB, body []byte, w want) {
 		return
 	}
 	wantReply := reply{
-		Session: w.subject != "", Subject: w.subject, Source: string(w.source), CookieName: w.cookie,
+		Session: w.subject != "", Subject: w.subject, ID: w.id, Source: string(w.source), CookieName: w.cookie,
 		ContextSession: w.subject != "", ContextSubject: w.subject,
 	}
 	if got != wantReply {

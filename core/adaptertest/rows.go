@@ -11,7 +11,8 @@ import (
 
 // rows is the conformance table.
 func rows() []row {
-	return slices.Concat(extractionRows, verificationRows, errorHandlerRows, crossSiteRows, optionalRows, olderDomainRows)
+	return slices.Concat(extractionRows, verificationRows, errorHandlerRows, crossSiteRows, optionalRows,
+		olderDomainRows, precedenceRows, tossingRows)
 }
 
 // Outcomes the rows expect.
@@ -61,6 +62,9 @@ func (w want) clears(name, domain string) want {
 }
 
 func (w want) warning() want { w.warns = true; return w }
+
+// withID: the session is the one with this ID (jti).
+func (w want) withID(id string) want { w.id = id; return w }
 
 // Configurations the rows share.
 var (
@@ -634,16 +638,30 @@ var olderDomainRows = []row{
 	{
 		name:   "duplicate cookies, both valid: the latest iat wins (newest first)",
 		config: movedFromOlder,
-		tokens: []tok{issuedAgo("new", time.Minute), issuedAgo("old", 10*time.Minute)},
+		tokens: []tok{issuedAgoAs("alice", "new", time.Minute), issuedAgoAs("alice", "old", 10*time.Minute)},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("new", core.SourceCookie).clears("sid", olderDomain),
+		want:   session("alice", core.SourceCookie).withID("new").clears("sid", olderDomain),
 	},
 	{
 		name:   "duplicate cookies, both valid: the latest iat wins (newest second)",
 		config: movedFromOlder,
-		tokens: []tok{issuedAgo("old", 10*time.Minute), issuedAgo("new", time.Minute)},
+		tokens: []tok{issuedAgoAs("alice", "old", 10*time.Minute), issuedAgoAs("alice", "new", time.Minute)},
 		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
-		want:   session("new", core.SourceCookie).clears("sid", olderDomain),
+		want:   session("alice", core.SourceCookie).withID("new").clears("sid", olderDomain),
+	},
+	{
+		name:   "session swap: two valid cookies of different users are refused, the older domain is cleared",
+		config: movedFromOlder,
+		tokens: []tok{issuedAgo("mallory", time.Minute), issuedAgo("alice", 10*time.Minute)},
+		header: headers{{"Cookie", "sid={token}; sid={token2}"}},
+		want: invalid(core.ErrSessionConflict, "the session cookie carries sessions of different users").
+			clears("sid", olderDomain),
+	},
+	{
+		name:   "session swap across the current and a former cookie name is refused too",
+		tokens: []tok{valid("mallory"), valid("alice")},
+		header: headers{{"Cookie", "sid={token}; sid_legacy={token2}"}},
+		want:   invalid(core.ErrSessionConflict, "the session cookie carries sessions of different users"),
 	},
 	{
 		name:   "duplicate cookies, older cookies were host-only: cleared without Domain",
@@ -690,9 +708,9 @@ var olderDomainRows = []row{
 	{
 		name:   "current and former names once each are not duplicates: nothing is cleared",
 		config: movedFromOlder,
-		tokens: []tok{issuedAgo("older", 5*time.Minute), issuedAgo("newer", time.Minute)},
+		tokens: []tok{issuedAgoAs("alice", "older", 5*time.Minute), issuedAgoAs("alice", "newer", time.Minute)},
 		header: headers{{"Cookie", "sid={token}; sid_legacy={token2}"}},
-		want:   sessionFrom("newer", LegacyCookieName),
+		want:   sessionFrom("alice", LegacyCookieName).withID("newer"),
 	},
 	{
 		name:   "duplicate cookies under transfer cookie: the valid one wins and the older domain is cleared",

@@ -46,6 +46,7 @@ type want struct {
 	status int
 	// With status 200: the session the handler sees ("" subject: none).
 	subject string
+	id      string // the session ID (jti), when the row tells sessions of one subject apart
 	source  core.Source
 	cookie  string // the name of the cookie the session came from
 	// On a refusal: the sentinel core refuses with; with the default error

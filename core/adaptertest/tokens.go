@@ -15,6 +15,7 @@ import (
 // row runs, so every time in it is relative to that moment.
 type tok struct {
 	sub       string
+	jti       string        // the session ID, to tell two tokens of one subject apart
 	issued    time.Duration // iat relative to now: -time.Hour is an hour ago
 	ttl       time.Duration // from iat to exp; 0: the issuer's 15 minutes
 	notBefore time.Duration // nbf relative to now; 0: no nbf
@@ -40,6 +41,11 @@ func valid(sub string) tok { return tok{sub: sub} }
 func expired(sub string) tok { return tok{sub: sub, issued: -time.Hour, ttl: 30 * time.Minute} }
 
 // issuedAgo is a valid token issued ago, to order tokens by iat.
+// issuedAgoAs is issuedAgo with session ID jti.
+func issuedAgoAs(sub, jti string, ago time.Duration) tok {
+	return tok{sub: sub, jti: jti, issued: -ago, ttl: time.Hour}
+}
+
 func issuedAgo(sub string, ago time.Duration) tok { return tok{sub: sub, issued: -ago, ttl: time.Hour} }
 
 func raw(s string) tok { return tok{raw: s} }
@@ -65,6 +71,9 @@ func (f *Fixture) mint(t testing.TB, k tok) string {
 	}
 	if k.notBefore != 0 {
 		c.NotBefore = now.Add(k.notBefore)
+	}
+	if k.jti != "" {
+		c.Extra = map[string]any{"jti": k.jti}
 	}
 	s := f.Token(t, c)
 	switch k.mangle {
