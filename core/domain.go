@@ -58,8 +58,14 @@ func normalizeHost(raw string) (string, error) {
 		return "", errDomainIP
 	}
 	ascii, err := idna.Lookup.ToASCII(s)
-	if err != nil || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") {
-		return "", errDomainMalformed
+	if err != nil || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") || strings.HasSuffix(ascii, ".") {
+		return "", errDomainMalformed // IDNA maps "。" to "."; "com.." kept a dot
+	}
+	// A browser parses a host whose last label is a number as IPv4 (WHATWG
+	// URL "ends in a number"): "127.1" and "0x7f.1" are 127.0.0.1.
+	last := ascii[strings.LastIndexByte(ascii, '.')+1:]
+	if strings.Trim(last, "0123456789") == "" || (strings.HasPrefix(last, "0x") && strings.Trim(last[2:], "0123456789abcdef") == "") {
+		return "", errDomainIP
 	}
 	if ascii == "localhost" || strings.HasSuffix(ascii, ".localhost") {
 		return "", errDomainLocalhost
