@@ -5,15 +5,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
-// listenRows are the listen addresses Start and ListenLoopback must judge
-// alike: anything that is not a loopback IP or "localhost" is refused, so a
-// mistyped flag cannot put a token mint on the network.
+// listenRows are listen addresses for every listener below: anything that
+// is not a loopback IP or "localhost" is refused, so a mistyped flag cannot
+// put a token mint on the network.
 var listenRows = []struct {
 	name   string
 	addr   string
@@ -36,52 +37,54 @@ var listenRows = []struct {
 	{name: "UnsafeAllowNonLoopback: 0.0.0.0 listens", addr: "0.0.0.0:0", unsafe: true},
 }
 
-func TestStartListensOnLoopbackOnly(t *testing.T) {
-	for _, row := range listenRows {
-		t.Run(row.name, func(t *testing.T) {
-			s, err := devissuer.Start(row.addr, devissuer.Config{UnsafeAllowNonLoopback: row.unsafe})
-			if err == nil {
-				defer s.Close()
-			}
-			if row.refused {
-				if !errors.Is(err, devissuer.ErrNotLoopback) {
-					t.Fatalf("Start(%q): %v, want ErrNotLoopback", row.addr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Start(%q): %v", row.addr, err)
-			}
-			if !row.unsafe && !strings.HasPrefix(s.URL(), "http://127.0.0.1:") && !strings.HasPrefix(s.URL(), "http://[::1]:") {
-				t.Errorf("Start(%q) serves at %s, want loopback", row.addr, s.URL())
-			}
-		})
-	}
+// listeners are the two ways the package listens; both must judge an
+// address alike. Each returns the host it listens on and how to close it.
+var listeners = []struct {
+	name   string
+	listen func(addr string, unsafe bool) (host string, closeFn func(), err error)
+}{
+	{"Start", func(addr string, unsafe bool) (string, func(), error) {
+		s, err := devissuer.Start(addr, devissuer.Config{UnsafeAllowNonLoopback: unsafe})
+		if err != nil {
+			return "", nil, err
+		}
+		u, _ := url.Parse(s.URL())
+		return u.Hostname(), func() { s.Close() }, nil
+	}},
+	{"ListenLoopback", func(addr string, _ bool) (string, func(), error) {
+		ln, err := devissuer.ListenLoopback(addr)
+		if err != nil {
+			return "", nil, err
+		}
+		return ln.Addr().(*net.TCPAddr).IP.String(), func() { ln.Close() }, nil
+	}},
 }
 
-func TestListenLoopback(t *testing.T) {
+func TestListenOnLoopbackOnly(t *testing.T) {
 	for _, row := range listenRows {
-		if row.unsafe || row.addr == "" {
-			continue // options of Start only
-		}
-		t.Run(row.name, func(t *testing.T) {
-			ln, err := devissuer.ListenLoopback(row.addr)
-			if err == nil {
-				defer ln.Close()
+		for _, l := range listeners {
+			if row.unsafe && l.name != "Start" {
+				continue // an option of Start only
 			}
-			if row.refused {
-				if !errors.Is(err, devissuer.ErrNotLoopback) {
-					t.Fatalf("ListenLoopback(%q): %v, want ErrNotLoopback", row.addr, err)
+			t.Run(l.name+": "+row.name, func(t *testing.T) {
+				host, closeFn, err := l.listen(row.addr, row.unsafe)
+				if err == nil {
+					defer closeFn()
 				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("ListenLoopback(%q): %v", row.addr, err)
-			}
-			if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-				t.Errorf("ListenLoopback(%q) listens on %v", row.addr, ip)
-			}
-		})
+				if row.refused {
+					if !errors.Is(err, devissuer.ErrNotLoopback) {
+						t.Fatalf("%s(%q): %v, want ErrNotLoopback", l.name, row.addr, err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("%s(%q): %v", l.name, row.addr, err)
+				}
+				if ip := net.ParseIP(host); !row.unsafe && (ip == nil || !ip.IsLoopback()) {
+					t.Errorf("%s(%q) listens on %s, want loopback", l.name, row.addr, host)
+				}
+			})
+		}
 	}
 }
 
