@@ -8,7 +8,26 @@ GOCYCLO     := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
 # Every module listed in go.work, in the order go.work lists them.
 MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
 
-.PHONY: help test lint bench demo tidy
+# Fuzz targets, as <package directory>:<FuzzName>; make fuzz runs each for
+# FUZZTIME. Their seeds (f.Add and testdata/fuzz/<FuzzName>/) run with make test.
+FUZZ_TARGETS := core:FuzzCheck core:FuzzBearer core:FuzzCookieValues \
+                core:FuzzNormalizeCookieDomain core:FuzzParseJWKS
+FUZZTIME     ?= 30s
+# Minimising each new interesting input may take up to this long, and no
+# input is executed meanwhile: Go's default (60s) can swallow a 30s run.
+FUZZMINIMIZETIME ?= 10s
+
+# Mutation testing of core (not part of make test: it runs core's tests once
+# per mutant, about 20 minutes here). One worker and a generous timeout
+# coefficient, so a loaded 2-core machine neither starves nor reports slow
+# runs as timed out. core/adaptertest is a suite the adapters run, not core's
+# tests. Not --test-cpu: v0.6.0 passes "-cpu N" as one argument, the test
+# binary refuses it and every mutant counts as killed. -count=1 keeps the
+# coverage run, whose duration sets the per-mutant timeout, out of the cache.
+GREMLINS      := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE_FLAGS  ?= --workers 1 --timeout-coefficient 10 --exclude-files 'adaptertest/'
+
+.PHONY: help test lint bench demo tidy fuzz mutate
 
 help:
 	@echo "make demo   run the dev issuer and a protected net/http API on loopback, print curl commands"
@@ -16,6 +35,9 @@ help:
 	@echo "make lint   gofmt, go vet, staticcheck ($(STATICCHECK)) and gocyclo (none over 15) on every module"
 	@echo "make bench  run the benchmarks of every module that has some"
 	@echo "make tidy   go mod tidy in every module"
+	@echo "make fuzz   run each fuzz target for FUZZTIME (default 30s): $(FUZZ_TARGETS)"
+	@echo "            (make test runs their checked-in seeds)"
+	@echo "make mutate mutation-test core with $(GREMLINS) (slow; not part of make test)"
 
 test: lint
 	@set -e; for m in $(MODULES); do \
@@ -43,3 +65,13 @@ demo:
 
 tidy:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		dir=$${t%%:*}; name=$${t##*:}; \
+		echo "== fuzz $$name in $$dir for $(FUZZTIME)"; \
+		(cd $$dir && $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) .); \
+	done
+
+mutate:
+	cd core && GOFLAGS="$$GOFLAGS -count=1" $(GO) run $(GREMLINS) unleash $(MUTATE_FLAGS) .

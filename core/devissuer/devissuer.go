@@ -5,7 +5,11 @@
 //
 // It is NOT a production identity provider: there is no login, no user store
 // and no protection of the token endpoint. Anyone who can reach it can mint a
-// token for any subject. Bind it to loopback only.
+// token for any subject. So Start listens on loopback only (unless
+// Config.UnsafeAllowNonLoopback), and Handler and LoginHandler answer 421
+// Misdirected Request to a Host that is not localhost, a loopback IP, the
+// issuer's own host or one of Config.AllowedHosts: a web page that re-points
+// its own name at 127.0.0.1 (DNS rebinding) reaches the port but not a token.
 package devissuer
 
 import (
@@ -19,6 +23,8 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -43,11 +49,25 @@ type Config struct {
 	CookieName string
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
+	// AllowedHosts are host names, besides localhost, loopback IPs and the
+	// host of Issuer, that the Handler and LoginHandler answer on (e.g.
+	// "api.example.test" mapped to 127.0.0.1 in /etc/hosts or by a browser's
+	// host-resolver rules). Exact names, no port, no wildcard.
+	AllowedHosts []string
+	// UnsafeAllowNonLoopback lets Start listen on an address that is not
+	// loopback. Anyone who reaches that address can mint a token for any
+	// subject: only for an isolated network such as a CI container.
+	UnsafeAllowNonLoopback bool
 }
+
+// ErrNotLoopback is returned by Start and ListenLoopback for a listen
+// address whose host is not a loopback IP or "localhost".
+var ErrNotLoopback = errors.New("devissuer: listen address is not loopback")
 
 // Issuer mints ES256 tokens and publishes the matching JWKS.
 type Issuer struct {
-	cfg Config
+	cfg   Config
+	hosts map[string]bool // allowed Host names besides localhost and loopback IPs
 
 	mu      sync.RWMutex
 	signing signingKey
@@ -73,7 +93,11 @@ func New(cfg Config) (*Issuer, error) {
 	if cfg.Cookies != nil && cfg.CookieName == "" {
 		return nil, errors.New("devissuer: Config.CookieName is required with Config.Cookies")
 	}
-	i := &Issuer{cfg: cfg}
+	hosts, err := allowedHosts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	i := &Issuer{cfg: cfg, hosts: hosts}
 	if err := i.Rotate(true); err != nil {
 		return nil, err
 	}
@@ -238,7 +262,7 @@ func (i *Issuer) Handler() http.Handler {
 		}
 		redirectOrOK(w, r)
 	})
-	return mux
+	return i.onlyAllowedHosts(mux)
 }
 
 // mintFor mints a token for the request's sub and ttl form values, or
@@ -270,14 +294,15 @@ func (i *Issuer) mintFor(w http.ResponseWriter, r *http.Request) (tok string, ex
 // and sets it as the session cookie name through cookies, so the cookie
 // follows the gate's domain and attribute rules; ?redirect=/path redirects
 // to a local path afterwards. Mount it on the API's own host (the cookie is
-// set for the host that answers).
+// set for the host that answers). It answers 421 to a Host the Handler
+// would not answer, since it mints too.
 func (i *Issuer) LoginHandler(cookies *core.CookieWriter, name string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return i.onlyAllowedHosts(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tok, exp, ok := i.mintFor(w, r); ok {
 			http.SetCookie(w, cookies.Set(name, tok, exp))
 			redirectOrOK(w, r)
 		}
-	})
+	}))
 }
 
 // redirectOrOK redirects to a local path only, never to another site.
@@ -301,6 +326,103 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// ListenLoopback listens on addr after checking that its host is a loopback
+// IP or "localhost"; otherwise it returns an error matching ErrNotLoopback.
+func ListenLoopback(addr string) (net.Listener, error) {
+	return listen(addr, false)
+}
+
+// listen listens on addr (default "127.0.0.1:0"), on loopback only unless
+// anyAddr. "localhost" is checked again on the listener, since the name is
+// resolved by the system and could map elsewhere.
+func listen(addr string, anyAddr bool) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if !anyAddr {
+		if err := loopbackAddr(addr); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("devissuer: %w", err)
+	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !anyAddr && !ip.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("%w: %q listens on %s", ErrNotLoopback, addr, ip)
+	}
+	return ln, nil
+}
+
+// loopbackAddr accepts a host:port whose host is "localhost" or a loopback
+// IP. Other names are refused even when they resolve to loopback today:
+// what they resolve to can change.
+func loopbackAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("devissuer: listen address %q: %w", addr, err)
+	}
+	if loopbackHost(host) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q (use 127.0.0.1:<port> or localhost:<port>)", ErrNotLoopback, addr)
+}
+
+// loopbackHost reports whether host is "localhost" (in any case) or a
+// loopback IP (127.0.0.0/8, ::1, or 127.x mapped into IPv6).
+func loopbackHost(host string) bool {
+	a, err := netip.ParseAddr(host)
+	return strings.EqualFold(host, "localhost") || (err == nil && a.Unmap().IsLoopback())
+}
+
+// allowedHosts checks cfg.AllowedHosts and returns them, with the host of
+// cfg.Issuer, as the set of Host names the handlers answer besides
+// localhost and loopback IPs. The issuer's host is in because it is the URL
+// the discovery document tells clients to use.
+func allowedHosts(cfg Config) (map[string]bool, error) {
+	hosts := map[string]bool{}
+	for n, h := range cfg.AllowedHosts {
+		if _, err := netip.ParseAddr(h); err != nil && (h == "" || strings.ContainsAny(h, ":/*\x00 \t\r\n")) {
+			return nil, fmt.Errorf("devissuer: Config.AllowedHosts[%d] %q: want a host name or IP, without scheme, port or wildcard", n, h)
+		}
+		hosts[canonicalHost(h)] = true
+	}
+	if u, err := url.Parse(cfg.Issuer); err == nil && u.Hostname() != "" {
+		hosts[canonicalHost(u.Hostname())] = true
+	}
+	return hosts, nil
+}
+
+// canonicalHost is the form hosts are compared in: lower case, IPs in
+// their standard notation.
+func canonicalHost(h string) string {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.String()
+	}
+	return strings.ToLower(h)
+}
+
+// onlyAllowedHosts answers 421 Misdirected Request to a Host (port
+// ignored) that is not localhost, a loopback IP or in i.hosts. A browser
+// always sends the name it resolved, so a rebinding page is refused even
+// though its packets arrive on loopback. Subdomains of localhost must be
+// listed: not every resolver pins them to loopback.
+func (i *Issuer) onlyAllowedHosts(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		host = canonicalHost(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+		if !loopbackHost(host) && !i.hosts[host] {
+			writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "this dev issuer answers only on localhost, loopback IPs, its issuer host and Config.AllowedHosts"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Server is an Issuer serving its Handler on a loopback listener.
 type Server struct {
 	*Issuer
@@ -308,15 +430,15 @@ type Server struct {
 	done chan struct{}
 }
 
-// Start listens on addr (default "127.0.0.1:0", loopback) and serves the
-// issuer there. When cfg.Issuer is empty it becomes "http://<addr>".
+// Start listens on addr (default "127.0.0.1:0") and serves the issuer there.
+// An addr whose host is not a loopback IP or "localhost" (":8081" and
+// "0.0.0.0:8081" listen on every interface) is refused with ErrNotLoopback
+// unless cfg.UnsafeAllowNonLoopback is set. When cfg.Issuer is empty it
+// becomes "http://<addr>".
 func Start(addr string, cfg Config) (*Server, error) {
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, cfg.UnsafeAllowNonLoopback)
 	if err != nil {
-		return nil, fmt.Errorf("devissuer: %w", err)
+		return nil, err
 	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = "http://" + ln.Addr().String()

@@ -5,7 +5,8 @@
 //
 //	make demo            (or: go run ./examples/demo)
 //
-// Flags: -issuer-addr and -api-addr choose the loopback ports.
+// Flags: -issuer-addr and -api-addr choose the loopback addresses; any other
+// address is refused.
 package main
 
 import (
@@ -16,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -50,7 +50,7 @@ type Stack struct {
 func run(ctx context.Context, issuerAddr, apiAddr string, out io.Writer, ready func(Stack)) error {
 	iss, err := devissuer.Start(issuerAddr, devissuer.Config{})
 	if err != nil {
-		return fmt.Errorf("starting the dev issuer on %s (is the port taken? use -issuer-addr): %w", issuerAddr, err)
+		return fmt.Errorf("starting the dev issuer on %s (use -issuer-addr with a free loopback port): %w", issuerAddr, err)
 	}
 	defer iss.Close()
 
@@ -86,9 +86,11 @@ func run(ctx context.Context, issuerAddr, apiAddr string, out io.Writer, ready f
 	// with the gate's cookie rules.
 	api.Handle("/login", iss.LoginHandler(gate.Cookies(), gate.CookieName()))
 
-	ln, err := net.Listen("tcp", apiAddr)
+	// Loopback only, like the issuer: /login hands out a session for any
+	// subject to whoever reaches it.
+	ln, err := devissuer.ListenLoopback(apiAddr)
 	if err != nil {
-		return fmt.Errorf("starting the API on %s (is the port taken? use -api-addr): %w", apiAddr, err)
+		return fmt.Errorf("starting the API on %s (use -api-addr with a free loopback port): %w", apiAddr, err)
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)

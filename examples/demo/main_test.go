@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
 // syncBuffer is written by the demo's logger while the test reads it.
@@ -115,5 +118,35 @@ func expectSubject(t *testing.T, body, sub, src string) {
 	var got struct{ Subject, Source string }
 	if err := json.Unmarshal([]byte(body), &got); err != nil || got.Subject != sub || got.Source != src {
 		t.Errorf("body %q: want subject %q from %q", body, sub, src)
+	}
+}
+
+// TestDemoRefusesNonLoopbackAddresses: both flags take loopback addresses
+// only, since the issuer mints a token for anyone and the API's /login sets
+// a session cookie for any subject.
+func TestDemoRefusesNonLoopbackAddresses(t *testing.T) {
+	rows := []struct {
+		name, issuerAddr, apiAddr string
+	}{
+		{"-issuer-addr on every interface", ":0", "127.0.0.1:0"},
+		{"-issuer-addr 0.0.0.0", "0.0.0.0:0", "127.0.0.1:0"},
+		{"-api-addr on every interface", "127.0.0.1:0", ":0"},
+		{"-api-addr 0.0.0.0", "127.0.0.1:0", "0.0.0.0:0"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, row.issuerAddr, row.apiAddr, io.Discard, func(Stack) { cancel() }) }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, devissuer.ErrNotLoopback) {
+					t.Errorf("run: %v, want ErrNotLoopback", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("run neither refused nor returned")
+			}
+		})
 	}
 }
