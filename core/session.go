@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -20,6 +22,13 @@ func (Token) String() string { return "[redacted]" }
 
 // GoString returns "[redacted]", for %#v.
 func (Token) GoString() string { return "[redacted]" }
+
+// Format prints "[redacted]" for every verb and flag. Without it, a verb
+// fmt finds wrong for a string (%d, %t, %c) takes fmt's bad-verb path,
+// which skips String and prints the raw token, and %x prints the hex of
+// "[redacted]". Only %p on the Token value itself never reaches a method
+// (fmt prints the raw string; go vet reports the call).
+func (Token) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
 
 // LogValue returns "[redacted]", for log/slog.
 func (Token) LogValue() slog.Value { return slog.StringValue("[redacted]") }
