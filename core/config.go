@@ -1,10 +1,12 @@
 package core
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -210,4 +212,25 @@ func normalizeOrigin(o string) string {
 		u.Host = u.Hostname()
 	}
 	return u.String()
+}
+
+// clone copies every slice c holds, so the gate shares no memory with its
+// caller. A caller that wipes its HMAC secret after New (clear(secret), good
+// hygiene) would otherwise leave the gate verifying with an all-zero key, a
+// forgery anyone can sign; one that reuses its Audiences or CookieNames slice
+// would change the running gate unvalidated, racing with requests. Pointers
+// (JWKS.HTTPClient, Logger) and funcs are shared on purpose.
+// TestConfigCloneSharesNoSliceOrMap fails when a new slice or map field is
+// not copied here.
+func (c Config) clone() Config {
+	c.Issuers = slices.Clone(c.Issuers)
+	for i := range c.Issuers {
+		c.Issuers[i].HMACSecret = bytes.Clone(c.Issuers[i].HMACSecret)
+	}
+	c.Algorithms = slices.Clone(c.Algorithms)
+	c.Audiences = slices.Clone(c.Audiences)
+	c.CookieNames = slices.Clone(c.CookieNames)
+	c.APIDomains = slices.Clone(c.APIDomains)
+	c.WebsiteOrigins = slices.Clone(c.WebsiteOrigins)
+	return c
 }
