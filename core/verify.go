@@ -49,6 +49,9 @@ func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
 	if len(tok) > v.maxSize {
 		return nil, &Error{Kind: ErrTokenTooLarge, Source: src}
 	}
+	if _, _, _, ok := splitCompact(tok); !ok {
+		return nil, &Error{Kind: ErrMalformed, Source: src, Err: errNotCompact}
+	}
 	claims := jwt.MapClaims{}
 	var keyErr *Error
 	_, err := v.parser.ParseWithClaims(tok, claims, func(t *jwt.Token) (any, error) {
@@ -150,6 +153,8 @@ func (ik *issuerKeys) lookup(kid, alg string) ([]any, *Error) {
 	}
 	return nil, newError(ErrUnknownKey, nil)
 }
+
+var errNotCompact = errors.New("not three canonical base64url segments")
 
 // mapJWTError turns a golang-jwt error into the kind it means.
 func mapJWTError(err error) *Error {
