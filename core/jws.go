@@ -1,9 +1,56 @@
 package core
 
-import "strings"
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // The JWS compact serialisation (RFC 7515 §7.1) as this gate accepts it:
-// three base64url segments in their one canonical spelling.
+// three base64url segments in their one canonical spelling, a JOSE header
+// and a claim set that are each one JSON object.
+
+// compact is a token split and decoded, not yet verified.
+type compact struct {
+	signingInput string // header.payload, what the signature covers
+	sig          []byte
+	header       map[string]any
+	claims       map[string]any
+	dates        dateLiterals
+}
+
+var (
+	errNotCompact  = errors.New("not three canonical base64url segments")
+	errJSONInvalid = errors.New("is not one JSON object")
+)
+
+// parseCompact splits and decodes tok. Errors are ErrMalformed with a fixed
+// cause: a decoder's message could quote the token's content.
+func parseCompact(tok string) (compact, *Error) {
+	var c compact
+	h, p, sig, ok := splitCompact(tok)
+	if !ok {
+		return c, newError(ErrMalformed, errNotCompact)
+	}
+	c.signingInput = tok[:len(h)+1+len(p)]
+	hb, err1 := base64.RawURLEncoding.DecodeString(h)
+	pb, err2 := base64.RawURLEncoding.DecodeString(p)
+	sb, err3 := base64.RawURLEncoding.DecodeString(sig)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return c, newError(ErrMalformed, errNotCompact) // unreachable after splitCompact
+	}
+	c.sig = sb
+	var err error
+	if c.header, err = decodeJSONObject(hb, nil); err != nil {
+		return c, newError(ErrMalformed, fmt.Errorf("JOSE header %w", err))
+	}
+	if c.claims, err = decodeJSONObject(pb, &c.dates); err != nil {
+		return c, newError(ErrMalformed, fmt.Errorf("claim set %w", err))
+	}
+	return c, nil
+}
 
 // splitCompact returns the three segments of tok; ok is false unless tok has
 // exactly three segments, each canonical base64url.
@@ -55,4 +102,75 @@ func base64URLValue(c byte) (v byte, ok bool) {
 		return 63, true
 	}
 	return 0, false
+}
+
+// decodeJSONObject decodes data, which must be exactly one JSON object,
+// with json.Unmarshal into a map, then walks it once more with
+// scanMembers, which sees what the map cannot: the literal text of the
+// top-level exp, nbf and iat numbers (dates is nil for a header). Its
+// errors are fixed texts: encoding/json's would quote the token's content.
+func decodeJSONObject(data []byte, dates *dateLiterals) (map[string]any, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		return nil, errJSONInvalid // obj is nil for "null"
+	}
+	scanMembers(data, dates)
+	return obj, nil
+}
+
+// scanMembers walks data, a JSON object json.Unmarshal has accepted, and
+// records the top-level dates. Being valid JSON, data needs no checking:
+// only strings (which may hold any bracket) and nesting are tracked.
+func scanMembers(data []byte, dates *dateLiterals) {
+	var buf [16]bool
+	objects := buf[:0] // per open container: whether it is an object
+	name := false      // whether the next string is a member name
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '{':
+			objects, name = append(objects, true), true
+		case '[':
+			objects, name = append(objects, false), false
+		case '}', ']':
+			objects, name = objects[:len(objects)-1], false
+		case ',':
+			name = objects[len(objects)-1]
+		case '"':
+			end := stringEnd(data, i)
+			if name && len(objects) == 1 && dates != nil {
+				dates.set(memberName(data[i:end+1]), data[end+1:])
+			}
+			i, name = end, false
+		}
+	}
+}
+
+// stringEnd returns the index of the quote that closes the string opening
+// at data[start].
+func stringEnd(data []byte, start int) int {
+	for i := start + 1; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(data) - 1 // unreachable in valid JSON
+}
+
+// memberName returns the name a quoted JSON string stands for: its bytes
+// when plain ASCII, otherwise what encoding/json makes of it (escapes
+// resolved, invalid UTF-8 replaced), so "e\u0078p" is exp as it is in the
+// map.
+func memberName(quoted []byte) []byte {
+	plain := quoted[1 : len(quoted)-1]
+	for _, c := range plain {
+		if c == '\\' || c >= 0x80 {
+			var s string
+			json.Unmarshal(quoted, &s) // valid: json.Unmarshal accepted it as part of data
+			return []byte(s)
+		}
+	}
+	return plain
 }

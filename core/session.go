@@ -46,7 +46,7 @@ type Session struct {
 	ExpiresAt time.Time
 	IssuedAt  time.Time // zero when the token has no iat
 	NotBefore time.Time // zero when the token has no nbf
-	// Claims is the whole claim set as decoded JSON.
+	// Claims is the whole claim set as decoded JSON. Read-only.
 	Claims map[string]any
 	// Token is the raw token; string(s.Token) to forward it.
 	Token Token
