@@ -36,7 +36,10 @@ func (d *dateLiterals) set(name, rest []byte) {
 }
 
 // session checks the registered claims of c against now, in the order exp,
-// nbf, iat, aud, and returns the session they describe.
+// nbf, iat, aud, and returns the session they describe. Every registered
+// claim must have its RFC 7519 type: Session shows them typed and ClaimsAs
+// fails on a wrong type, so a numeric sub that Session showed as "" would
+// let the two disagree.
 func (v *verifier) session(c *compact, now time.Time) (*Session, *Error) {
 	s := &Session{Claims: c.claims}
 	var e *Error
@@ -66,8 +69,12 @@ func (v *verifier) session(c *compact, now time.Time) (*Session, *Error) {
 		return nil, e
 	}
 	s.Issuer, _ = c.claims["iss"].(string) // a string: the issuer was found by it
-	s.Subject, _ = c.claims["sub"].(string)
-	s.ID, _ = c.claims["jti"].(string)
+	if s.Subject, e = stringClaim(c.claims, "sub"); e != nil {
+		return nil, e
+	}
+	if s.ID, e = stringClaim(c.claims, "jti"); e != nil {
+		return nil, e
+	}
 	return s, nil
 }
 
@@ -83,11 +90,30 @@ func dateClaim(claims map[string]any, name, lit string) (time.Time, bool, *Error
 	return numericDate(lit), true, nil
 }
 
+var errAudType = errors.New("aud is not a string or an array of strings")
+
+// stringClaim reads the optional string claim name.
+func stringClaim(claims map[string]any, name string) (string, *Error) {
+	raw, ok := claims[name]
+	if !ok {
+		return "", nil
+	}
+	s, ok := raw.(string)
+	if !ok {
+		return "", newError(ErrClaims, fmt.Errorf("%s is not a string", name))
+	}
+	return s, nil
+}
+
 // audience reads aud (a string or an array of strings) and, when audiences
 // are configured, requires it to name one of them.
 func (v *verifier) audience(claims map[string]any) ([]string, *Error) {
 	var aud []string
 	switch a := claims["aud"].(type) {
+	case nil:
+		if _, ok := claims["aud"]; ok {
+			return nil, newError(ErrClaims, errAudType)
+		}
 	case string:
 		aud = []string{a}
 	case []any:
@@ -95,9 +121,11 @@ func (v *verifier) audience(claims map[string]any) ([]string, *Error) {
 		for i, x := range a {
 			var ok bool
 			if aud[i], ok = x.(string); !ok {
-				return nil, newError(ErrClaims, errors.New("aud is not a string or an array of strings"))
+				return nil, newError(ErrClaims, errAudType)
 			}
 		}
+	default:
+		return nil, newError(ErrClaims, errAudType)
 	}
 	if len(v.audiences) == 0 {
 		return aud, nil

@@ -1,11 +1,14 @@
 package core
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The JWS compact serialisation (RFC 7515 §7.1) as this gate accepts it:
@@ -106,43 +109,150 @@ func base64URLValue(c byte) (v byte, ok bool) {
 
 // decodeJSONObject decodes data, which must be exactly one JSON object,
 // with json.Unmarshal into a map, then walks it once more with
-// scanMembers, which sees what the map cannot: the literal text of the
-// top-level exp, nbf and iat numbers (dates is nil for a header). Its
-// errors are fixed texts: encoding/json's would quote the token's content.
+// scanMembers, which sees what the map cannot: names given twice, and the
+// literal text of the top-level exp, nbf and iat numbers (dates is nil for
+// a header). Its errors are fixed texts: encoding/json's would quote the
+// token's content.
 func decodeJSONObject(data []byte, dates *dateLiterals) (map[string]any, error) {
 	var obj map[string]any
 	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
 		return nil, errJSONInvalid // obj is nil for "null"
 	}
-	scanMembers(data, dates)
+	if err := scanMembers(data, dates); err != nil {
+		return nil, err
+	}
 	return obj, nil
 }
 
-// scanMembers walks data, a JSON object json.Unmarshal has accepted, and
-// records the top-level dates. Being valid JSON, data needs no checking:
-// only strings (which may hold any bracket) and nesting are tracked.
-func scanMembers(data []byte, dates *dateLiterals) {
-	var buf [16]bool
-	objects := buf[:0] // per open container: whether it is an object
-	name := false      // whether the next string is a member name
+// scanMembers walks data, a JSON object json.Unmarshal has accepted,
+// checks every member name and records the top-level dates. Being valid
+// JSON, data needs no checking: only strings (which may hold any bracket)
+// and nesting are tracked. Names are refused when one object gives a name
+// twice (RFC 7515 §5.2: refuse, or take the last, and taking the last lets
+// two readers see two values) or two names equal under encoding/json's
+// case folding, which ClaimsAs would merge into one struct field while
+// Session.Claims keeps both; and, in a claim set's top level, a registered
+// claim name in another case (Session reads "sub", ClaimsAs would fill
+// Subject from a lone "SUB").
+func scanMembers(data []byte, dates *dateLiterals) error {
+	var arenaBuf [32][]byte
+	var frameBuf [8]nameFrame
+	arena, frames := arenaBuf[:0], frameBuf[:0] // names of all open objects; each owns its tail
+	expectName := false                         // whether the next string is a member name
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
-		case '{':
-			objects, name = append(objects, true), true
-		case '[':
-			objects, name = append(objects, false), false
+		case '{', '[':
+			frames = append(frames, nameFrame{object: data[i] == '{', start: len(arena)})
+			expectName = data[i] == '{'
 		case '}', ']':
-			objects, name = objects[:len(objects)-1], false
+			arena, frames = arena[:frames[len(frames)-1].start], frames[:len(frames)-1]
+			expectName = false
 		case ',':
-			name = objects[len(objects)-1]
+			expectName = frames[len(frames)-1].object
 		case '"':
 			end := stringEnd(data, i)
-			if name && len(objects) == 1 && dates != nil {
-				dates.set(memberName(data[i:end+1]), data[end+1:])
+			if expectName {
+				name := memberName(data[i : end+1])
+				top := dates != nil && len(frames) == 1
+				if top && !registeredSpelling(name) {
+					return errRegisteredCase
+				}
+				var err error
+				if arena, err = addName(arena, &frames[len(frames)-1], name); err != nil {
+					return err
+				}
+				if top {
+					dates.set(name, data[end+1:])
+				}
 			}
-			i, name = end, false
+			i, expectName = end, false
 		}
 	}
+	return nil
+}
+
+var (
+	errDuplicateName  = errors.New("names a member twice, or two that differ only in case")
+	errRegisteredCase = errors.New("spells a registered claim name in another case")
+)
+
+// nameFrame is one open object or array of a scan.
+type nameFrame struct {
+	object bool
+	start  int                 // this object's first name in the arena
+	folded map[string]struct{} // fold keys, once the object has many names
+}
+
+// linearNames is how many names an object may have before they are kept
+// by fold key: comparing each new name with all earlier ones would let a
+// token of many names cost quadratic time before its signature is checked.
+const linearNames = 16
+
+// addName adds name to the object f, whose names are arena[f.start:] (or
+// f.folded), and refuses it if the object already has it in any case.
+func addName(arena [][]byte, f *nameFrame, name []byte) ([][]byte, error) {
+	if f.folded != nil {
+		k := string(foldName(name))
+		if _, dup := f.folded[k]; dup {
+			return arena, errDuplicateName
+		}
+		f.folded[k] = struct{}{}
+		return arena, nil
+	}
+	for _, seen := range arena[f.start:] {
+		if bytes.EqualFold(seen, name) {
+			return arena, errDuplicateName
+		}
+	}
+	arena = append(arena, name)
+	if len(arena)-f.start > linearNames {
+		f.folded = make(map[string]struct{}, 2*linearNames)
+		for _, seen := range arena[f.start:] {
+			f.folded[string(foldName(seen))] = struct{}{}
+		}
+		arena = arena[:f.start]
+	}
+	return arena, nil
+}
+
+// registeredSpelling reports whether name, if it is a registered claim
+// name (RFC 7519 §4.1) in any case, is spelled exactly.
+func registeredSpelling(name []byte) bool {
+	for _, r := range [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"} {
+		if bytes.EqualFold(name, []byte(r)) {
+			return string(name) == r
+		}
+	}
+	return true
+}
+
+// foldName returns a key equal for two names exactly when bytes.EqualFold
+// holds for them, as encoding/json's own foldName does: ASCII letters upper
+// case, other runes the smallest of their simple case-folding orbit.
+func foldName(name []byte) []byte {
+	out := make([]byte, 0, len(name))
+	for i := 0; i < len(name); {
+		if c := name[i]; c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(name[i:])
+		for {
+			r2 := unicode.SimpleFold(r)
+			if r2 <= r {
+				r = r2
+				break
+			}
+			r = r2
+		}
+		out = utf8.AppendRune(out, r)
+		i += size
+	}
+	return out
 }
 
 // stringEnd returns the index of the quote that closes the string opening

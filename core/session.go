@@ -56,7 +56,11 @@ type Session struct {
 }
 
 // ClaimsAs decodes the session's claim set into a T of the caller's own,
-// e.g. a struct with the provider's custom claims.
+// e.g. a struct with the provider's custom claims. It uses encoding/json,
+// which matches struct fields to names case-insensitively; the gate refuses
+// claim sets that name a member twice or in two cases (at any depth) or
+// spell a registered claim in another case, so ClaimsAs never picks one of
+// two values and its registered claims are Session's.
 func ClaimsAs[T any](s *Session) (T, error) {
 	var out T
 	if s == nil {
