@@ -41,7 +41,7 @@ func (d *dateLiterals) set(name, rest []byte) {
 // fails on a wrong type, so a numeric sub that Session showed as "" would
 // let the two disagree.
 func (v *verifier) session(c *compact, now time.Time) (*Session, *Error) {
-	s := &Session{Claims: c.claims}
+	s := &Session{Header: c.header, Claims: c.claims}
 	var e *Error
 	var has bool
 	if s.ExpiresAt, has, e = dateClaim(c.claims, "exp", c.dates.exp); e != nil {

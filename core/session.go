@@ -46,6 +46,9 @@ type Session struct {
 	ExpiresAt time.Time
 	IssuedAt  time.Time // zero when the token has no iat
 	NotBefore time.Time // zero when the token has no nbf
+	// Header is the token's JOSE header as decoded JSON (alg, kid, typ,
+	// ...), for ValidateClaims hooks that decide on it. Read-only.
+	Header map[string]any
 	// Claims is the whole claim set as decoded JSON. Read-only.
 	Claims map[string]any
 	// Token is the raw token; string(s.Token) to forward it.

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -22,6 +23,7 @@ type issuerKeys struct {
 // registered claims itself (claims.go); golang-jwt checks the signature.
 type verifier struct {
 	methods   map[string]jwt.SigningMethod // the alg allow-list
+	types     []string                     // Config.Types, in full and lower case
 	issuers   map[string]*issuerKeys
 	audiences []string
 	leeway    time.Duration
@@ -36,7 +38,7 @@ func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
 		methods[a] = jwt.GetSigningMethod(a) // known: Config.checkAlgorithms
 	}
 	return &verifier{
-		methods: methods, issuers: issuers, audiences: cfg.Audiences, leeway: cfg.Leeway,
+		methods: methods, types: cfg.Types, issuers: issuers, audiences: cfg.Audiences, leeway: cfg.Leeway,
 		clock: cfg.Clock, validate: cfg.ValidateClaims, maxSize: cfg.MaxTokenSize,
 	}
 }
@@ -58,8 +60,8 @@ func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
 }
 
 // check applies the rules in this order, so a token that breaks several
-// always gets the same kind: size, form, header and issuer, signature, then
-// the registered claims.
+// always gets the same kind: size, form, type, header and issuer,
+// signature, then the registered claims.
 func (v *verifier) check(tok string) (*Session, *Error) {
 	if len(tok) > v.maxSize {
 		return nil, newError(ErrTokenTooLarge, nil)
@@ -67,6 +69,9 @@ func (v *verifier) check(tok string) (*Session, *Error) {
 	c, e := parseCompact(tok)
 	if e != nil {
 		return nil, e
+	}
+	if !v.typeAccepted(c.header["typ"]) {
+		return nil, newError(ErrTokenType, nil)
 	}
 	keys, e := v.keys(c.header, c.claims)
 	if e != nil {
@@ -77,6 +82,25 @@ func (v *verifier) check(tok string) (*Session, *Error) {
 		return nil, newError(ErrSignature, nil)
 	}
 	return v.session(&c, v.clock())
+}
+
+// typeAccepted applies Config.Types to the typ header: RFC 7515 §4.1.9
+// compares media types ignoring case and reads a typ without "/" as
+// "application/" followed by it.
+func (v *verifier) typeAccepted(typ any) bool {
+	if len(v.types) == 0 {
+		return true
+	}
+	t, _ := typ.(string)
+	if !strings.Contains(t, "/") {
+		t = "application/" + t
+	}
+	for _, want := range v.types {
+		if strings.EqualFold(t, want) {
+			return true
+		}
+	}
+	return false
 }
 
 // signatureValid reports whether one of keys verifies sig over input with
