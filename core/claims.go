@@ -53,17 +53,12 @@ func (v *verifier) session(c *compact, now time.Time) (*Session, *Error) {
 	if !s.ExpiresAt.After(now.Add(-v.leeway)) {
 		return nil, newError(ErrExpired, nil)
 	}
-	if s.NotBefore, has, e = dateClaim(c.claims, "nbf", c.dates.nbf); e != nil {
+	later := now.Add(v.leeway)
+	if s.NotBefore, e = notAfter(c.claims, "nbf", c.dates.nbf, later, ErrNotYetValid); e != nil {
 		return nil, e
 	}
-	if has && s.NotBefore.After(now.Add(v.leeway)) {
-		return nil, newError(ErrNotYetValid, nil)
-	}
-	if s.IssuedAt, has, e = dateClaim(c.claims, "iat", c.dates.iat); e != nil {
+	if s.IssuedAt, e = notAfter(c.claims, "iat", c.dates.iat, later, ErrIssuedInFuture); e != nil {
 		return nil, e
-	}
-	if has && s.IssuedAt.After(now.Add(v.leeway)) {
-		return nil, newError(ErrIssuedInFuture, nil)
 	}
 	if s.Audience, e = v.audience(c.claims); e != nil {
 		return nil, e
@@ -91,6 +86,16 @@ func dateClaim(claims map[string]any, name, lit string) (time.Time, bool, *Error
 }
 
 var errAudType = errors.New("aud is not a string or an array of strings")
+
+// notAfter reads the optional NumericDate claim name, whose literal text is
+// lit, and refuses it with kind when it is after limit.
+func notAfter(claims map[string]any, name, lit string, limit time.Time, kind error) (time.Time, *Error) {
+	t, has, e := dateClaim(claims, name, lit)
+	if e == nil && has && t.After(limit) {
+		e = newError(kind, nil)
+	}
+	return t, e
+}
 
 // stringClaim reads the optional string claim name.
 func stringClaim(claims map[string]any, name string) (string, *Error) {
