@@ -1,10 +1,13 @@
 package core
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +45,14 @@ type Config struct {
 	Algorithms []string
 	// Audiences: when set, aud must name at least one of them.
 	Audiences []string
+	// Types, when set, lists the accepted values of the token's typ header
+	// (explicit typing, RFC 8725 §3.11), e.g. "at+jwt" for OAuth access
+	// tokens (RFC 9068): a token without typ or with another is refused
+	// (ErrTokenType), so an ID token or a token meant for another use does
+	// not pass as a session. Compared as RFC 7515 §4.1.9 says: ignoring
+	// case, with "application/" implied when there is no "/" ("at+jwt"
+	// matches "application/at+jwt"). Default: typ is not checked.
+	Types []string
 	// Leeway for exp, nbf and iat. Default 0; at most 5 minutes.
 	Leeway time.Duration
 	// ValidateClaims, when set, is called with every verified session; an
@@ -110,6 +121,9 @@ func (c *Config) defaults() error {
 	if err := c.checkAlgorithms(); err != nil {
 		return err
 	}
+	if err := c.checkTypes(); err != nil {
+		return err
+	}
 	if c.Leeway < 0 || c.Leeway > 5*time.Minute {
 		return configErr("Leeway", c.Leeway.String(), "must be between 0 and 5m")
 	}
@@ -133,6 +147,24 @@ func (c *Config) checkAlgorithms() error {
 		if a == "none" || jwt.GetSigningMethod(a) == nil {
 			return configErr(fmt.Sprintf("Algorithms[%d]", i), a, "is not a supported signature algorithm")
 		}
+	}
+	return nil
+}
+
+// checkTypes validates Types and writes each in full, lower case
+// ("at+jwt" becomes "application/at+jwt"), the form typMatches compares
+// with.
+func (c *Config) checkTypes() error {
+	for i, t := range c.Types {
+		full := strings.ToLower(t)
+		if !strings.Contains(full, "/") {
+			full = "application/" + full
+		}
+		mt, params, err := mime.ParseMediaType(full)
+		if err != nil || len(params) > 0 || mt != full {
+			return configErr(fmt.Sprintf("Types[%d]", i), t, "is not a media type such as JWT or at+jwt")
+		}
+		c.Types[i] = full
 	}
 	return nil
 }
@@ -210,4 +242,26 @@ func normalizeOrigin(o string) string {
 		u.Host = u.Hostname()
 	}
 	return u.String()
+}
+
+// clone copies every slice c holds, so the gate shares no memory with its
+// caller. A caller that wipes its HMAC secret after New (clear(secret), good
+// hygiene) would otherwise leave the gate verifying with an all-zero key, a
+// forgery anyone can sign; one that reuses its Audiences or CookieNames slice
+// would change the running gate unvalidated, racing with requests. Pointers
+// (JWKS.HTTPClient, Logger) and funcs are shared on purpose.
+// TestConfigCloneSharesNoSliceOrMap fails when a new slice or map field is
+// not copied here.
+func (c Config) clone() Config {
+	c.Issuers = slices.Clone(c.Issuers)
+	for i := range c.Issuers {
+		c.Issuers[i].HMACSecret = bytes.Clone(c.Issuers[i].HMACSecret)
+	}
+	c.Algorithms = slices.Clone(c.Algorithms)
+	c.Audiences = slices.Clone(c.Audiences)
+	c.Types = slices.Clone(c.Types)
+	c.CookieNames = slices.Clone(c.CookieNames)
+	c.APIDomains = slices.Clone(c.APIDomains)
+	c.WebsiteOrigins = slices.Clone(c.WebsiteOrigins)
+	return c
 }

@@ -34,6 +34,9 @@ var (
 	ErrNotYetValid = errors.New("session token not yet valid")
 	// ErrIssuedInFuture: iat is in the future (beyond the leeway).
 	ErrIssuedInFuture = errors.New("session token issued in the future")
+	// ErrTokenType: Config.Types is set and the token's typ header is
+	// missing or not one of them.
+	ErrTokenType = errors.New("session token type not accepted")
 	// ErrIssuer: iss is missing or not one of the configured issuers.
 	ErrIssuer = errors.New("session token issuer not accepted")
 	// ErrAudience: aud does not name any configured audience.
@@ -125,6 +128,6 @@ func kindOf(err error) error {
 
 var sentinels = []error{
 	ErrNoToken, ErrMalformedRequest, ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrSignature,
-	ErrUnknownKey, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrIssuer, ErrAudience,
+	ErrUnknownKey, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrTokenType, ErrIssuer, ErrAudience,
 	ErrClaims, ErrKeysUnavailable, ErrCrossSite, ErrSessionConflict,
 }

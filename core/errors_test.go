@@ -43,6 +43,7 @@ func kindCases() []kindCase {
 		tokenErr("expired: 401 invalid_token", ErrExpired, "the session token has expired"),
 		tokenErr("not yet valid: 401 invalid_token", ErrNotYetValid, "the session token is not valid yet"),
 		tokenErr("issued in the future: 401 invalid_token", ErrIssuedInFuture, "the session token was issued in the future"),
+		tokenErr("type not accepted: 401 invalid_token", ErrTokenType, "the session token type is not accepted"),
 		tokenErr("bad issuer: 401 invalid_token", ErrIssuer, "the session token issuer is not accepted"),
 		tokenErr("bad audience: 401 invalid_token", ErrAudience, "the session token audience is not accepted"),
 		tokenErr("bad claims: 401 invalid_token", ErrClaims, "the session token claims are invalid"),

@@ -24,6 +24,7 @@ type Gate struct {
 // New validates cfg, loads static keys, fetches every JWKS once and starts
 // the background refreshers. An error names the field and value at fault.
 func New(cfg Config) (*Gate, error) {
+	cfg = cfg.clone() // before anything reads it: the gate keeps no caller memory
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}

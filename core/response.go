@@ -61,6 +61,7 @@ var failures = map[error]failure{
 	ErrExpired:          {http.StatusUnauthorized, "invalid_token", "the session token has expired"},
 	ErrNotYetValid:      {http.StatusUnauthorized, "invalid_token", "the session token is not valid yet"},
 	ErrIssuedInFuture:   {http.StatusUnauthorized, "invalid_token", "the session token was issued in the future"},
+	ErrTokenType:        {http.StatusUnauthorized, "invalid_token", "the session token type is not accepted"},
 	ErrIssuer:           {http.StatusUnauthorized, "invalid_token", "the session token issuer is not accepted"},
 	ErrAudience:         {http.StatusUnauthorized, "invalid_token", "the session token audience is not accepted"},
 	ErrClaims:           {http.StatusUnauthorized, "invalid_token", "the session token claims are invalid"},

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -21,6 +23,13 @@ func (Token) String() string { return "[redacted]" }
 // GoString returns "[redacted]", for %#v.
 func (Token) GoString() string { return "[redacted]" }
 
+// Format prints "[redacted]" for every verb and flag. Without it, a verb
+// fmt finds wrong for a string (%d, %t, %c) takes fmt's bad-verb path,
+// which skips String and prints the raw token, and %x prints the hex of
+// "[redacted]". Only %p on the Token value itself never reaches a method
+// (fmt prints the raw string; go vet reports the call).
+func (Token) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
+
 // LogValue returns "[redacted]", for log/slog.
 func (Token) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
@@ -37,7 +46,10 @@ type Session struct {
 	ExpiresAt time.Time
 	IssuedAt  time.Time // zero when the token has no iat
 	NotBefore time.Time // zero when the token has no nbf
-	// Claims is the whole claim set as decoded JSON.
+	// Header is the token's JOSE header as decoded JSON (alg, kid, typ,
+	// ...), for ValidateClaims hooks that decide on it. Read-only.
+	Header map[string]any
+	// Claims is the whole claim set as decoded JSON. Read-only.
 	Claims map[string]any
 	// Token is the raw token; string(s.Token) to forward it.
 	Token Token
@@ -47,7 +59,11 @@ type Session struct {
 }
 
 // ClaimsAs decodes the session's claim set into a T of the caller's own,
-// e.g. a struct with the provider's custom claims.
+// e.g. a struct with the provider's custom claims. It uses encoding/json,
+// which matches struct fields to names case-insensitively; the gate refuses
+// claim sets that name a member twice or in two cases (at any depth) or
+// spell a registered claim in another case, so ClaimsAs never picks one of
+// two values and its registered claims are Session's.
 func ClaimsAs[T any](s *Session) (T, error) {
 	var out T
 	if s == nil {

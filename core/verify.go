@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -18,66 +19,38 @@ type issuerKeys struct {
 
 // verifier checks one token against keys, allow-lists and the clock. Given
 // the same token, keys and time it returns the same answer; it keeps no
-// per-request state.
+// per-request state. It parses tokens itself (jws.go) and decides on the
+// registered claims itself (claims.go); golang-jwt checks the signature.
 type verifier struct {
-	parser   *jwt.Parser
-	algs     map[string]bool
-	issuers  map[string]*issuerKeys
-	validate func(*Session) error
-	maxSize  int
+	methods   map[string]jwt.SigningMethod // the alg allow-list
+	types     []string                     // Config.Types, in full and lower case
+	issuers   map[string]*issuerKeys
+	audiences []string
+	leeway    time.Duration
+	clock     func() time.Time
+	validate  func(*Session) error
+	maxSize   int
 }
 
 func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
-	opts := []jwt.ParserOption{
-		jwt.WithLeeway(cfg.Leeway),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(cfg.Clock),
-	}
-	if len(cfg.Audiences) > 0 {
-		opts = append(opts, jwt.WithAudience(cfg.Audiences...))
-	}
-	algs := make(map[string]bool, len(cfg.Algorithms))
+	methods := make(map[string]jwt.SigningMethod, len(cfg.Algorithms))
 	for _, a := range cfg.Algorithms {
-		algs[a] = true
+		methods[a] = jwt.GetSigningMethod(a) // known: Config.checkAlgorithms
 	}
-	return &verifier{parser: jwt.NewParser(opts...), algs: algs, issuers: issuers, validate: cfg.ValidateClaims, maxSize: cfg.MaxTokenSize}
+	return &verifier{
+		methods: methods, types: cfg.Types, issuers: issuers, audiences: cfg.Audiences, leeway: cfg.Leeway,
+		clock: cfg.Clock, validate: cfg.ValidateClaims, maxSize: cfg.MaxTokenSize,
+	}
 }
 
 // verify checks tok and returns its session. src only labels the result.
 func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
-	if len(tok) > v.maxSize {
-		return nil, &Error{Kind: ErrTokenTooLarge, Source: src}
-	}
-	claims := jwt.MapClaims{}
-	var keyErr *Error
-	_, err := v.parser.ParseWithClaims(tok, claims, func(t *jwt.Token) (any, error) {
-		keys, e := v.keys(t, claims)
-		if e != nil {
-			keyErr = e
-			return nil, e
-		}
-		return jwt.VerificationKeySet{Keys: keys}, nil
-	})
-	if keyErr != nil {
-		keyErr.Source = src
-		return nil, keyErr
-	}
-	if err != nil {
-		e := mapJWTError(err)
+	s, e := v.check(tok)
+	if e != nil {
 		e.Source = src
 		return nil, e
 	}
-	s := &Session{Claims: claims, Token: Token(tok), Source: src}
-	s.Subject, _ = claims["sub"].(string)
-	s.Issuer, _ = claims["iss"].(string)
-	s.ID, _ = claims["jti"].(string)
-	if aud, err := claims.GetAudience(); err == nil {
-		s.Audience = aud
-	}
-	s.ExpiresAt = numericTime(claims.GetExpirationTime())
-	s.IssuedAt = numericTime(claims.GetIssuedAt())
-	s.NotBefore = numericTime(claims.GetNotBefore())
+	s.Token, s.Source = Token(tok), src
 	if v.validate != nil {
 		if err := v.validate(s); err != nil {
 			return nil, &Error{Kind: ErrClaims, Source: src, Err: err}
@@ -86,21 +59,69 @@ func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
 	return s, nil
 }
 
-func numericTime(d *jwt.NumericDate, err error) time.Time {
-	if err != nil || d == nil {
-		return time.Time{}
+// check applies the rules in this order, so a token that breaks several
+// always gets the same kind: size, form, type, header and issuer,
+// signature, then the registered claims.
+func (v *verifier) check(tok string) (*Session, *Error) {
+	if len(tok) > v.maxSize {
+		return nil, newError(ErrTokenTooLarge, nil)
 	}
-	return d.Time
+	c, e := parseCompact(tok)
+	if e != nil {
+		return nil, e
+	}
+	if !v.typeAccepted(c.header["typ"]) {
+		return nil, newError(ErrTokenType, nil)
+	}
+	keys, e := v.keys(c.header, c.claims)
+	if e != nil {
+		return nil, e
+	}
+	alg, _ := c.header["alg"].(string)
+	if !signatureValid(v.methods[alg], c.signingInput, c.sig, keys) {
+		return nil, newError(ErrSignature, nil)
+	}
+	return v.session(&c, v.clock())
 }
 
-// keys picks the verification keys for t: alg on the allow-list, no
+// typeAccepted applies Config.Types to the typ header: RFC 7515 §4.1.9
+// compares media types ignoring case and reads a typ without "/" as
+// "application/" followed by it.
+func (v *verifier) typeAccepted(typ any) bool {
+	if len(v.types) == 0 {
+		return true
+	}
+	t, _ := typ.(string)
+	if !strings.Contains(t, "/") {
+		t = "application/" + t
+	}
+	for _, want := range v.types {
+		if strings.EqualFold(t, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// signatureValid reports whether one of keys verifies sig over input with
+// m, golang-jwt's implementation of the token's alg.
+func signatureValid(m jwt.SigningMethod, input string, sig []byte, keys []any) bool {
+	for _, k := range keys {
+		if m.Verify(input, sig, k) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// keys picks the verification keys for a token: alg on the allow-list, no
 // unknown critical header, issuer configured, key of that issuer by kid.
-func (v *verifier) keys(t *jwt.Token, claims jwt.MapClaims) ([]jwt.VerificationKey, *Error) {
-	alg, _ := t.Header["alg"].(string)
-	if !v.algs[alg] {
+func (v *verifier) keys(header, claims map[string]any) ([]any, *Error) {
+	alg, _ := header["alg"].(string)
+	if v.methods[alg] == nil {
 		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %q is not on the allow-list", alg))
 	}
-	if _, ok := t.Header["crit"]; ok {
+	if _, ok := header["crit"]; ok {
 		// RFC 7515 4.1.11: crit names extensions the recipient must
 		// understand; this verifier understands none.
 		return nil, newError(ErrMalformed, errors.New("token names a critical header extension this verifier does not understand"))
@@ -111,20 +132,12 @@ func (v *verifier) keys(t *jwt.Token, claims jwt.MapClaims) ([]jwt.VerificationK
 		return nil, newError(ErrIssuer, nil)
 	}
 	var kid string
-	if raw, ok := t.Header["kid"]; ok {
+	if raw, ok := header["kid"]; ok {
 		if kid, ok = raw.(string); !ok {
 			return nil, newError(ErrMalformed, errors.New("kid header is not a string"))
 		}
 	}
-	keys, e := ik.lookup(kid, alg)
-	if e != nil {
-		return nil, e
-	}
-	out := make([]jwt.VerificationKey, len(keys))
-	for i, k := range keys {
-		out[i] = k
-	}
-	return out, nil
+	return ik.lookup(kid, alg)
 }
 
 // lookup returns the issuer's keys for kid and alg: static keys first, then
@@ -149,28 +162,4 @@ func (ik *issuerKeys) lookup(kid, alg string) ([]any, *Error) {
 		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit the issuer's key", alg))
 	}
 	return nil, newError(ErrUnknownKey, nil)
-}
-
-// mapJWTError turns a golang-jwt error into the kind it means.
-func mapJWTError(err error) *Error {
-	kind := ErrMalformed
-	switch {
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		kind = ErrMalformed
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		kind = ErrSignature
-	case errors.Is(err, jwt.ErrTokenExpired):
-		kind = ErrExpired
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		kind = ErrNotYetValid
-	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		kind = ErrIssuedInFuture
-	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		kind = ErrAudience
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing), errors.Is(err, jwt.ErrInvalidType), errors.Is(err, jwt.ErrTokenInvalidClaims):
-		kind = ErrClaims
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		kind = ErrAlgorithm // an alg golang-jwt does not know
-	}
-	return &Error{Kind: kind, Err: err}
 }

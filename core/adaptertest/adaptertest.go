@@ -108,5 +108,5 @@ var kinds = []struct {
 	{"ErrNotYetValid", core.ErrNotYetValid}, {"ErrIssuedInFuture", core.ErrIssuedInFuture},
 	{"ErrIssuer", core.ErrIssuer}, {"ErrAudience", core.ErrAudience}, {"ErrClaims", core.ErrClaims},
 	{"ErrKeysUnavailable", core.ErrKeysUnavailable}, {"ErrCrossSite", core.ErrCrossSite},
-	{"ErrSessionConflict", core.ErrSessionConflict},
+	{"ErrSessionConflict", core.ErrSessionConflict}, {"ErrTokenType", core.ErrTokenType},
 }
