@@ -20,7 +20,9 @@ import (
 // JWKSOptions tune how keys are fetched from JWKS URLs and OIDC discovery.
 // Zero values take the defaults named on each field.
 type JWKSOptions struct {
-	// HTTPClient used for fetches. Default: a client of the gate's own.
+	// HTTPClient used for fetches. Default: a client of the gate's own,
+	// whose idle connections Close releases. A client you pass stays yours:
+	// Close leaves its connections alone.
 	HTTPClient *http.Client
 	// Timeout of one fetch (discovery and JWKS together). Default 5s.
 	Timeout time.Duration
@@ -70,10 +72,22 @@ func (o *JWKSOptions) defaults() error {
 	if o.MinRefreshInterval > o.MaxRefreshInterval {
 		return configErr("JWKS.MinRefreshInterval", o.MinRefreshInterval.String(), "is above JWKS.MaxRefreshInterval %s", o.MaxRefreshInterval)
 	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: o.Timeout}
-	}
 	return nil
+}
+
+// httpClient returns the client a cache fetches with, and whether the cache
+// owns it. An owned client has a transport of its own (not
+// http.DefaultTransport, which other code shares), so that close can drop
+// its keep-alive connections and leave no goroutine behind.
+func (o *JWKSOptions) httpClient() (client *http.Client, owned bool) {
+	if o.HTTPClient != nil {
+		return o.HTTPClient, false
+	}
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr = dt.Clone()
+	}
+	return &http.Client{Timeout: o.Timeout, Transport: tr}, true
 }
 
 // maxUnknownKids bounds the memory of unknown kids between fetches, so a
@@ -88,6 +102,8 @@ type jwksCache struct {
 	opts      JWKSOptions
 	now       func() time.Time
 	log       *slog.Logger
+	client    *http.Client
+	ownClient bool
 
 	keys    atomic.Pointer[keySet]
 	sf      singleflight.Group
@@ -106,8 +122,10 @@ type jwksCache struct {
 
 func newJWKSCache(issuer, url string, discovery bool, opts JWKSOptions, now func() time.Time, log *slog.Logger) *jwksCache {
 	ctx, cancel := context.WithCancel(context.Background())
+	client, owned := opts.httpClient()
 	return &jwksCache{
 		issuer: issuer, url: url, discovery: discovery, opts: opts, now: now, log: log,
+		client: client, ownClient: owned,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 	}
 }
@@ -140,10 +158,15 @@ func (c *jwksCache) start() {
 	}()
 }
 
+// close stops the refresher, cancels fetches under way and waits for the
+// refresher to exit; then it drops the idle connections of its own client.
 func (c *jwksCache) close() {
 	c.cancel()
 	if c.started.Load() {
 		<-c.done
+	}
+	if c.ownClient {
+		c.client.CloseIdleConnections()
 	}
 }
 
@@ -282,7 +305,7 @@ func (c *jwksCache) get(ctx context.Context, url string) ([]byte, http.Header, e
 		return nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.opts.HTTPClient.Do(req)
+	resp, err := c.client.Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
