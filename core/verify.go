@@ -1,6 +1,8 @@
 package core
 
 import (
+	"crypto"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"time"
@@ -25,6 +27,20 @@ type verifier struct {
 	issuers  map[string]*issuerKeys
 	validate func(*Session) error
 	maxSize  int
+	pss      map[string]jwt.SigningMethod
+}
+
+// strictPSS returns RSA-PSS methods that verify only a salt as long as the
+// hash (RFC 7518 3.5). golang-jwt's registered PS256/384/512 accept any salt
+// length; they are shared by the whole process, so the verifier puts its
+// own copies on the tokens it parses instead of changing them.
+func strictPSS() map[string]jwt.SigningMethod {
+	out := make(map[string]jwt.SigningMethod, 3)
+	for name, h := range map[string]crypto.Hash{"PS256": crypto.SHA256, "PS384": crypto.SHA384, "PS512": crypto.SHA512} {
+		salt := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
+		out[name] = &jwt.SigningMethodRSAPSS{SigningMethodRSA: &jwt.SigningMethodRSA{Name: name, Hash: h}, Options: salt, VerifyOptions: salt}
+	}
+	return out
 }
 
 func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
@@ -41,7 +57,7 @@ func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
 	for _, a := range cfg.Algorithms {
 		algs[a] = true
 	}
-	return &verifier{parser: jwt.NewParser(opts...), algs: algs, issuers: issuers, validate: cfg.ValidateClaims, maxSize: cfg.MaxTokenSize}
+	return &verifier{parser: jwt.NewParser(opts...), algs: algs, issuers: issuers, validate: cfg.ValidateClaims, maxSize: cfg.MaxTokenSize, pss: strictPSS()}
 }
 
 // verify checks tok and returns its session. src only labels the result.
@@ -99,6 +115,9 @@ func (v *verifier) keys(t *jwt.Token, claims jwt.MapClaims) ([]jwt.VerificationK
 	alg, _ := t.Header["alg"].(string)
 	if !v.algs[alg] {
 		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %q is not on the allow-list", alg))
+	}
+	if m := v.pss[alg]; m != nil {
+		t.Method = m // golang-jwt verifies with t.Method once this key func returns
 	}
 	if _, ok := t.Header["crit"]; ok {
 		// RFC 7515 4.1.11: crit names extensions the recipient must
