@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -75,7 +76,7 @@ func (s *keySet) match(kid, alg string) (out []any, kidKnown bool) {
 }
 
 // parseJWKS reads a JWK set ({"keys": [...]}) or a single JWK. Keys that are
-// not for signatures (use=enc), that are malformed or of an unsupported type
+// not for verifying signatures, that are malformed or of an unsupported type
 // are skipped, so one odd key does not take the others down; a set with no
 // usable key is an error.
 func parseJWKS(data []byte) (*keySet, error) {
@@ -90,23 +91,40 @@ func parseJWKS(data []byte) (*keySet, error) {
 	}
 	ks := &keySet{}
 	for _, raw := range set.Keys {
-		var jwk jose.JSONWebKey
-		if err := jwk.UnmarshalJSON(raw); err != nil || jwk.Use == "enc" {
-			continue
-		}
-		if !jwk.IsPublic() {
-			pub := jwk.Public()
-			jwk = pub
-		}
-		switch jwk.Key.(type) {
-		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
-			ks.keys = append(ks.keys, key{kid: jwk.KeyID, alg: jwk.Algorithm, pub: jwk.Key})
+		if k, ok := parseJWK(raw); ok {
+			ks.keys = append(ks.keys, k)
 		}
 	}
 	if len(ks.keys) == 0 {
 		return nil, errors.New("JWKS holds no usable signature key")
 	}
 	return ks, nil
+}
+
+// parseJWK reads one JWK; ok is false when it is malformed, of an
+// unsupported type, or not meant for verifying signatures.
+func parseJWK(raw json.RawMessage) (k key, ok bool) {
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(raw); err != nil || jwk.Use == "enc" {
+		return key{}, false
+	}
+	// go-jose drops key_ops (RFC 7517 4.3). When present it must permit
+	// "verify", exactly as written; a key_ops that is not a list of strings
+	// makes the key malformed.
+	var ops struct {
+		KeyOps *[]string `json:"key_ops"`
+	}
+	if err := json.Unmarshal(raw, &ops); err != nil || (ops.KeyOps != nil && !slices.Contains(*ops.KeyOps, "verify")) {
+		return key{}, false
+	}
+	if !jwk.IsPublic() {
+		jwk = jwk.Public()
+	}
+	switch jwk.Key.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		return key{kid: jwk.KeyID, alg: jwk.Algorithm, pub: jwk.Key}, true
+	}
+	return key{}, false
 }
 
 // parsePEM reads every PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE block.

@@ -6,8 +6,11 @@ package core
 import (
 	"crypto"
 	"crypto/rsa"
+	"errors"
+	"strings"
 	"testing"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -70,6 +73,75 @@ func TestKeysPSSSaltMustEqualHashLength(t *testing.T) {
 		parsed, err := jwt.Parse(tok, func(*jwt.Token) (any, error) { return &k.rsa.PublicKey, nil }, jwt.WithTimeFunc(fixedClock))
 		if err != nil || !parsed.Valid {
 			t.Errorf("golang-jwt itself no longer accepts the token: %v", err)
+		}
+	})
+}
+
+// jwkJSON renders one JWK with extra raw JSON members (`"key_ops":["sign"]`)
+// that go-jose cannot write.
+func jwkJSON(k jose.JSONWebKey, members ...string) string {
+	b, err := k.MarshalJSON()
+	if err != nil {
+		panic(err)
+	}
+	s := string(b)
+	for _, m := range members {
+		s = "{" + m + "," + strings.TrimPrefix(s, "{")
+	}
+	return s
+}
+
+func TestKeysKeyOpsWithoutVerifyNeverVerify(t *testing.T) {
+	k := testKeys()
+	rows := []struct {
+		name   string
+		keyOps string // the key_ops member of ec-2; "" for none
+		want   error
+	}{
+		{"no key_ops: the key verifies", "", nil},
+		{`key_ops ["verify"]: the key verifies`, `"key_ops":["verify"]`, nil},
+		{`key_ops ["sign","verify"]: the key verifies`, `"key_ops":["sign","verify"]`, nil},
+		{`key_ops ["sign"]: the key never verifies (RFC 7517 4.3)`, `"key_ops":["sign"]`, ErrUnknownKey},
+		{`key_ops ["encrypt","wrapKey"]: the key never verifies`, `"key_ops":["encrypt","wrapKey"]`, ErrUnknownKey},
+		{`key_ops []: the key never verifies`, `"key_ops":[]`, ErrUnknownKey},
+		{`key_ops ["Verify"] (values are case-sensitive): the key never verifies`, `"key_ops":["Verify"]`, ErrUnknownKey},
+		{`key_ops "verify" (not an array): the malformed key is skipped`, `"key_ops":"verify"`, ErrUnknownKey},
+	}
+	sources := []struct {
+		name string
+		cfg  func(t *testing.T, set string) Config
+	}{
+		{"static JWKS", func(t *testing.T, set string) Config { return Config{Issuers: []Issuer{{Name: issA, JWKS: set}}} }},
+		{"JWKS URL", func(t *testing.T, set string) Config {
+			return Config{Issuers: []Issuer{{Name: issA, JWKSURL: newKeyServer(t, set).URL}}}
+		}},
+	}
+	for _, src := range sources {
+		for _, row := range rows {
+			t.Run(src.name+", "+row.name, func(t *testing.T) {
+				ec2 := jwkOf(k.ec256new, "ec-2", "ES256", "")
+				var members []string
+				if row.keyOps != "" {
+					members = append(members, row.keyOps)
+				}
+				set := `{"keys":[` + jwkJSON(jwkOf(k.ec256, "ec-1", "ES256", "sig")) + "," + jwkJSON(ec2, members...) + `]}`
+				g := newGate(t, src.cfg(t, set))
+				tok := tokenWithKid(t, "ec-2", k.ec256new)
+				s, err := g.Verify(tok, SourceAuthorization)
+				checkResult(t, "Verify", s, err, tok, row.want)
+				if err := verifyVia(g, tokenWithKid(t, "ec-1", k.ec256)); err != nil {
+					t.Errorf("the other key of the set: %v, want accepted", err)
+				}
+			})
+		}
+	}
+
+	t.Run("static JWKS whose only key lacks verify in key_ops: config error naming the field", func(t *testing.T) {
+		set := `{"keys":[` + jwkJSON(jwkOf(k.ec256, "ec-1", "ES256", ""), `"key_ops":["sign"]`) + `]}`
+		_, err := New(Config{Issuers: []Issuer{{Name: issA, JWKS: set}}, Logger: quietLogger})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != "Issuers[0].JWKS" {
+			t.Fatalf("New: %v, want a ConfigError for Issuers[0].JWKS", err)
 		}
 	})
 }
