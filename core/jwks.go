@@ -292,7 +292,10 @@ func (c *jwksCache) fetch() (*keySet, time.Duration, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	ks, err := parseJWKS(body)
+	ks, refused, err := parseJWKS(body)
+	for _, r := range refused {
+		c.log.Warn("sessiongate: JWKS key refused", "issuer", c.issuer, "reason", r)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

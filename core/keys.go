@@ -16,6 +16,18 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 )
 
+// minRSABits is the smallest RSA modulus a key may have (RFC 7518 3.3 and
+// 3.5 require 2048 bits for RS and PS algorithms).
+const minRSABits = 2048
+
+// checkRSASize refuses an RSA key below minRSABits; other keys pass.
+func checkRSASize(pub any) error {
+	if p, ok := pub.(*rsa.PublicKey); ok && p.N.BitLen() < minRSABits {
+		return fmt.Errorf("RSA key of %d bits; at least %d are required (RFC 7518 3.3)", p.N.BitLen(), minRSABits)
+	}
+	return nil
+}
+
 // key is one verification key of an issuer.
 type key struct {
 	kid string
@@ -77,36 +89,42 @@ func (s *keySet) match(kid, alg string) (out []any, kidKnown bool) {
 
 // parseJWKS reads a JWK set ({"keys": [...]}) or a single JWK. Keys that are
 // not for verifying signatures, that are malformed or of an unsupported type
-// are skipped, so one odd key does not take the others down; a set with no
-// usable key is an error.
-func parseJWKS(data []byte) (*keySet, error) {
+// are skipped, so one odd key does not take the others down; signature keys
+// too weak to trust are skipped as well and listed in refused, each naming
+// its kid. A set with no usable key is an error.
+func parseJWKS(data []byte) (ks *keySet, refused []error, err error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &set); err != nil {
-		return nil, fmt.Errorf("JWKS is not JSON: %w", err)
+		return nil, nil, fmt.Errorf("JWKS is not JSON: %w", err)
 	}
 	if set.Keys == nil {
 		set.Keys = []json.RawMessage{data} // a single JWK
 	}
-	ks := &keySet{}
+	ks = &keySet{}
 	for _, raw := range set.Keys {
-		if k, ok := parseJWK(raw); ok {
+		k, ok, weak := parseJWK(raw)
+		if weak != nil {
+			refused = append(refused, weak)
+		}
+		if ok {
 			ks.keys = append(ks.keys, k)
 		}
 	}
 	if len(ks.keys) == 0 {
-		return nil, errors.New("JWKS holds no usable signature key")
+		return nil, refused, errors.New("JWKS holds no usable signature key")
 	}
-	return ks, nil
+	return ks, refused, nil
 }
 
 // parseJWK reads one JWK; ok is false when it is malformed, of an
-// unsupported type, or not meant for verifying signatures.
-func parseJWK(raw json.RawMessage) (k key, ok bool) {
+// unsupported type, not meant for verifying signatures, or too weak (then
+// weak says why, naming the kid).
+func parseJWK(raw json.RawMessage) (k key, ok bool, weak error) {
 	var jwk jose.JSONWebKey
 	if err := jwk.UnmarshalJSON(raw); err != nil || jwk.Use == "enc" {
-		return key{}, false
+		return key{}, false, nil
 	}
 	// go-jose drops key_ops (RFC 7517 4.3). When present it must permit
 	// "verify", exactly as written; a key_ops that is not a list of strings
@@ -115,16 +133,19 @@ func parseJWK(raw json.RawMessage) (k key, ok bool) {
 		KeyOps *[]string `json:"key_ops"`
 	}
 	if err := json.Unmarshal(raw, &ops); err != nil || (ops.KeyOps != nil && !slices.Contains(*ops.KeyOps, "verify")) {
-		return key{}, false
+		return key{}, false, nil
 	}
 	if !jwk.IsPublic() {
 		jwk = jwk.Public()
 	}
 	switch jwk.Key.(type) {
 	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
-		return key{kid: jwk.KeyID, alg: jwk.Algorithm, pub: jwk.Key}, true
+		if err := checkRSASize(jwk.Key); err != nil {
+			return key{}, false, fmt.Errorf("key %q: %w", jwk.KeyID, err)
+		}
+		return key{kid: jwk.KeyID, alg: jwk.Algorithm, pub: jwk.Key}, true, nil
 	}
-	return key{}, false
+	return key{}, false, nil
 }
 
 // parsePEM reads every PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE block.
@@ -153,6 +174,9 @@ func parsePEM(data []byte) ([]key, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if err := checkRSASize(pub); err != nil {
+			return nil, fmt.Errorf("PEM block %d: %w", len(out)+1, err)
 		}
 		switch pub.(type) {
 		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:

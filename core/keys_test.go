@@ -5,9 +5,11 @@ package core
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -142,6 +144,69 @@ func TestKeysKeyOpsWithoutVerifyNeverVerify(t *testing.T) {
 		var ce *ConfigError
 		if !errors.As(err, &ce) || ce.Field != "Issuers[0].JWKS" {
 			t.Fatalf("New: %v, want a ConfigError for Issuers[0].JWKS", err)
+		}
+	})
+}
+
+// weakRSA is a 1024-bit RSA key: below RFC 7518's 2048-bit minimum.
+var weakRSA = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+func TestKeysRSABelow2048BitsRefused(t *testing.T) {
+	k := testKeys()
+	weakSet := jwkSet(jwkOf(weakRSA(), "rsa-weak", "RS256", "sig"), jwkOf(k.ec256, "ec-1", "ES256", "sig"))
+	weakTok := sign(t, "RS256", "rsa-weak", weakRSA(), claimsFor(issA), nil)
+
+	t.Run("JWKS URL with a 1024-bit RSA key: the key never verifies, the others do, and a log line names its kid", func(t *testing.T) {
+		logs := &logSink{}
+		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: newKeyServer(t, weakSet).URL}}, Logger: logs.logger(), Algorithms: []string{"RS256", "ES256"}})
+		s, err := g.Verify(weakTok, SourceAuthorization)
+		checkResult(t, "Verify", s, err, weakTok, ErrUnknownKey)
+		if err := verifyVia(g, tokenWithKid(t, "ec-1", k.ec256)); err != nil {
+			t.Errorf("the 256-bit EC key of the same set: %v, want accepted", err)
+		}
+		if l := logs.String(); !strings.Contains(l, `rsa-weak`) || !strings.Contains(l, "1024") {
+			t.Errorf("no log line names the refused key and its size; log:\n%s", l)
+		}
+	})
+
+	configRows := []struct {
+		name   string
+		issuer Issuer
+		field  string
+		names  string // the error must contain it
+	}{
+		{"static JWKS with a 1024-bit RSA key: config error naming its kid", Issuer{Name: issA, JWKS: weakSet}, "Issuers[0].JWKS", `"rsa-weak"`},
+		{"PEM with a 1024-bit RSA key: config error naming its size", Issuer{Name: issA, PublicKeyPEM: pemOf(k.ec256, weakRSA())}, "Issuers[0].PublicKeyPEM", "1024"},
+	}
+	for _, row := range configRows {
+		t.Run(row.name, func(t *testing.T) {
+			g, err := New(Config{Issuers: []Issuer{row.issuer}, Logger: quietLogger, Algorithms: []string{"RS256", "ES256"}})
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				if g != nil {
+					g.Close()
+				}
+				t.Fatalf("New: %v, want a ConfigError", err)
+			}
+			if ce.Field != row.field || !strings.Contains(err.Error(), row.names) {
+				t.Errorf("New: %v, want field %s and %s named", err, row.field, row.names)
+			}
+		})
+	}
+
+	t.Run("2048-bit RSA keys, the minimum, verify from PEM and from JWKS", func(t *testing.T) {
+		tok := sign(t, "RS256", "rsa-1", k.rsa, claimsFor(issA), nil)
+		for _, is := range []Issuer{{Name: issA, PublicKeyPEM: pemOf(k.rsa)}, {Name: issA, JWKS: jwkSet(jwkOf(k.rsa, "rsa-1", "RS256", "sig"))}} {
+			g := newGate(t, Config{Issuers: []Issuer{is}, Algorithms: []string{"RS256"}})
+			if err := verifyVia(g, tok); err != nil {
+				t.Errorf("%d-bit key: %v, want accepted", k.rsa.N.BitLen(), err)
+			}
 		}
 	})
 }
