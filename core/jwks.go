@@ -181,7 +181,8 @@ func (c *jwksCache) interval() time.Duration {
 
 // refresh fetches the key set; concurrent callers share one fetch. A fetch
 // triggered by an unknown kid (scheduled == false) happens at most once per
-// UnknownKeyCooldown. A failed fetch keeps the last good keys.
+// UnknownKeyCooldown. A failed fetch keeps the last good keys; a set without
+// usable keys replaces them (see store).
 func (c *jwksCache) refresh(scheduled bool) error {
 	_, err, _ := c.sf.Do("fetch", func() (any, error) {
 		if !scheduled {
@@ -196,17 +197,43 @@ func (c *jwksCache) refresh(scheduled bool) error {
 		}
 		ks, maxAge, err := c.fetch()
 		if err != nil {
-			c.log.Warn("sessiongate: fetching JWKS failed; keeping the last good keys", "issuer", c.issuer, "error", err)
+			c.logFailure(err)
 			return nil, err
 		}
-		c.keys.Store(ks)
-		c.mu.Lock()
-		c.unknown = nil
-		c.nextRefresh = maxAge
-		c.mu.Unlock()
-		return nil, nil
+		return nil, c.store(ks, maxAge)
 	})
 	return err
+}
+
+// store makes ks the cached key set. A set without usable keys is the
+// issuer withdrawing its keys (RFC 7517 5 allows an empty set), so it
+// replaces the cached keys like any other answer, and tokens they signed
+// are refused from now on. Only while no keys were ever loaded does it
+// leave the cache empty, with errNoUsableKey: New then fails, or with
+// AllowStartWithoutKeys requests get 503 until keys are published.
+func (c *jwksCache) store(ks *keySet, maxAge time.Duration) error {
+	if len(ks.keys) == 0 {
+		if c.keys.Load() == nil {
+			c.log.Warn("sessiongate: JWKS holds no usable signature key and no keys were loaded before; tokens of this issuer get 503 until it publishes one", "issuer", c.issuer)
+			return errNoUsableKey
+		}
+		c.log.Warn("sessiongate: JWKS holds no usable signature key: the issuer's keys are withdrawn, and its tokens are refused until it publishes one", "issuer", c.issuer)
+	}
+	c.keys.Store(ks)
+	c.mu.Lock()
+	c.unknown = nil
+	c.nextRefresh = maxAge
+	c.mu.Unlock()
+	return nil
+}
+
+// logFailure logs a failed fetch, saying whether keys are still cached.
+func (c *jwksCache) logFailure(err error) {
+	if ks := c.keys.Load(); ks != nil && len(ks.keys) > 0 {
+		c.log.Warn("sessiongate: fetching JWKS failed; keeping the last good keys", "issuer", c.issuer, "error", err)
+		return
+	}
+	c.log.Warn("sessiongate: fetching JWKS failed; no keys are cached", "issuer", c.issuer, "error", err)
 }
 
 var errCooldown = errors.New("unknown-key fetch cooling down")

@@ -185,10 +185,8 @@ func keyServerFailures() []keyServerFailure {
 		{name: "hangs past JWKS.Timeout", opts: JWKSOptions{Timeout: 200 * time.Millisecond},
 			apply: func(s *keyServer) { s.set(func(s *keyServer) { s.delay = time.Minute }) }},
 		{name: "answers something that is not JSON", apply: func(s *keyServer) { s.set(func(s *keyServer) { s.body = "<html>maintenance</html>" }) }},
-		{name: "answers an empty key set", apply: func(s *keyServer) { s.set(func(s *keyServer) { s.body = `{"keys":[]}` }) }},
-		{name: "answers only use=enc keys", apply: func(s *keyServer) {
-			s.set(func(s *keyServer) { s.body = jwkSet(jwkOf(testKeys().ec256new, "enc-1", "ES256", "enc")) })
-		}},
+		// A key set without usable keys is not a failure but a withdrawal:
+		// TestJWKSNoUsableKeyWithdrawsCachedKeys.
 		{name: "answers more than MaxResponseBytes", opts: JWKSOptions{MaxResponseBytes: 4096},
 			apply: func(s *keyServer) { s.set(func(s *keyServer) { s.body = padded }) }},
 	}

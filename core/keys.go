@@ -87,23 +87,24 @@ func (s *keySet) match(kid, alg string) (out []any, kidKnown bool) {
 	return out, kidKnown
 }
 
+// errNoUsableKey: a key set parsed fine but holds no key that may verify a
+// signature. Fetched, it withdraws the issuer's keys; configured, it is a
+// config error.
+var errNoUsableKey = errors.New("JWKS holds no usable signature key")
+
 // parseJWKS reads a JWK set ({"keys": [...]}) or a single JWK. Keys that are
 // not for verifying signatures, that are malformed or of an unsupported type
 // are skipped, so one odd key does not take the others down; signature keys
 // too weak to trust are skipped as well and listed in refused, each naming
-// its kid. A set with no usable key is an error.
+// its kid. The set may come out empty (RFC 7517 5 allows that); only a
+// document that is not a key set at all is an error.
 func parseJWKS(data []byte) (ks *keySet, refused []error, err error) {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(data, &set); err != nil {
-		return nil, nil, fmt.Errorf("JWKS is not JSON: %w", err)
-	}
-	if set.Keys == nil {
-		set.Keys = []json.RawMessage{data} // a single JWK
+	raws, err := jwkList(data)
+	if err != nil {
+		return nil, nil, err
 	}
 	ks = &keySet{}
-	for _, raw := range set.Keys {
+	for _, raw := range raws {
 		k, ok, weak := parseJWK(raw)
 		if weak != nil {
 			refused = append(refused, weak)
@@ -112,10 +113,30 @@ func parseJWKS(data []byte) (ks *keySet, refused []error, err error) {
 			ks.keys = append(ks.keys, k)
 		}
 	}
-	if len(ks.keys) == 0 {
-		return nil, refused, errors.New("JWKS holds no usable signature key")
-	}
 	return ks, refused, nil
+}
+
+// jwkList splits a JWK set into its keys; a single JWK (it has "kty") is a
+// set of one. Anything else, such as {} or an error object a server answers
+// with status 200, is not a key set: a fetch of it fails and keeps the
+// cached keys rather than withdrawing them.
+func jwkList(data []byte) ([]json.RawMessage, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("JWKS is not a JSON object: %w", err)
+	}
+	raw, ok := doc["keys"]
+	if !ok {
+		if _, ok := doc["kty"]; ok {
+			return []json.RawMessage{data}, nil
+		}
+		return nil, errors.New(`JWKS has neither "keys" nor "kty"`)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil || list == nil {
+		return nil, errors.New(`JWKS "keys" is not an array`)
+	}
+	return list, nil
 }
 
 // parseJWK reads one JWK; ok is false when it is malformed, of an
