@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,7 +23,10 @@ import (
 type JWKSOptions struct {
 	// HTTPClient used for fetches. Default: a client of the gate's own,
 	// whose idle connections Close releases. A client you pass stays yours:
-	// Close leaves its connections alone.
+	// the gate fetches through a copy whose CheckRedirect first refuses any
+	// redirect from https to another scheme and then asks yours, and Close
+	// leaves its connections alone. Redirects to another host over https
+	// are followed: TLS still vouches for what the configured host names.
 	HTTPClient *http.Client
 	// Timeout of one fetch (discovery and JWKS together). Default 5s.
 	Timeout time.Duration
@@ -78,16 +82,41 @@ func (o *JWKSOptions) defaults() error {
 // httpClient returns the client a cache fetches with, and whether the cache
 // owns it. An owned client has a transport of its own (not
 // http.DefaultTransport, which other code shares), so that close can drop
-// its keep-alive connections and leave no goroutine behind.
+// its keep-alive connections and leave no goroutine behind. The user's
+// client is copied rather than changed: it may serve other code, and the
+// redirect rule is the gate's, so it holds for every client.
 func (o *JWKSOptions) httpClient() (client *http.Client, owned bool) {
 	if o.HTTPClient != nil {
-		return o.HTTPClient, false
+		c := *o.HTTPClient
+		c.CheckRedirect = noDowngrade(o.HTTPClient.CheckRedirect)
+		return &c, false
 	}
 	tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
 	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
 		tr = dt.Clone()
 	}
-	return &http.Client{Timeout: o.Timeout, Transport: tr}, true
+	return &http.Client{Timeout: o.Timeout, Transport: tr, CheckRedirect: noDowngrade(nil)}, true
+}
+
+// noDowngrade refuses a redirect that leaves https once a request of the
+// chain used it: otherwise a network attacker answering the plain-HTTP hop
+// supplies the keys. Other redirects go to next, or to net/http's default
+// limit of 10 when next is nil.
+func noDowngrade(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		for _, v := range via {
+			if v.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return fmt.Errorf("refusing a redirect from %s to %s: it leaves https", v.URL.Redacted(), req.URL.Redacted())
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // maxUnknownKids bounds the memory of unknown kids between fetches, so a
@@ -290,32 +319,18 @@ func (c *jwksCache) fetch() (*keySet, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.Timeout)
 	defer cancel()
 	c.mu.Lock()
-	url := c.url
+	jwksURL := c.url
 	c.mu.Unlock()
-	if url == "" {
-		var doc struct {
-			Issuer  string `json:"issuer"`
-			JWKSURI string `json:"jwks_uri"`
+	if jwksURL == "" {
+		var err error
+		if jwksURL, err = c.discover(ctx); err != nil {
+			return nil, 0, err
 		}
-		body, _, err := c.get(ctx, strings.TrimSuffix(c.issuer, "/")+"/.well-known/openid-configuration")
-		if err != nil {
-			return nil, 0, fmt.Errorf("OIDC discovery: %w", err)
-		}
-		if err := json.Unmarshal(body, &doc); err != nil {
-			return nil, 0, fmt.Errorf("OIDC discovery document is not JSON: %w", err)
-		}
-		if doc.Issuer != c.issuer {
-			return nil, 0, fmt.Errorf("OIDC discovery document names issuer %q, want %q", doc.Issuer, c.issuer)
-		}
-		if !strings.HasPrefix(doc.JWKSURI, "https://") && !strings.HasPrefix(doc.JWKSURI, "http://") {
-			return nil, 0, fmt.Errorf("OIDC discovery document has no usable jwks_uri")
-		}
-		url = doc.JWKSURI
 		c.mu.Lock()
-		c.url = url
+		c.url = jwksURL
 		c.mu.Unlock()
 	}
-	body, h, err := c.get(ctx, url)
+	body, h, err := c.get(ctx, jwksURL)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -329,8 +344,36 @@ func (c *jwksCache) fetch() (*keySet, time.Duration, error) {
 	return ks, c.maxAge(h.Get("Cache-Control")), nil
 }
 
-func (c *jwksCache) get(ctx context.Context, url string) ([]byte, http.Header, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// discover reads the JWKS URL from the issuer's OIDC discovery document.
+// An https issuer must name an https jwks_uri: a plain-HTTP one would let a
+// network attacker supply the keys of an issuer whose document TLS vouched for.
+func (c *jwksCache) discover(ctx context.Context) (string, error) {
+	var doc struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	body, _, err := c.get(ctx, strings.TrimSuffix(c.issuer, "/")+"/.well-known/openid-configuration")
+	if err != nil {
+		return "", fmt.Errorf("OIDC discovery: %w", err)
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", fmt.Errorf("OIDC discovery document is not JSON: %w", err)
+	}
+	if doc.Issuer != c.issuer {
+		return "", fmt.Errorf("OIDC discovery document names issuer %q, want %q", doc.Issuer, c.issuer)
+	}
+	u, err := url.Parse(doc.JWKSURI)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", errors.New("OIDC discovery document has no usable jwks_uri")
+	}
+	if iss, err := url.Parse(c.issuer); err == nil && iss.Scheme == "https" && u.Scheme != "https" {
+		return "", fmt.Errorf("OIDC discovery document of an https issuer names a jwks_uri that is not https: %s", u.Redacted())
+	}
+	return doc.JWKSURI, nil
+}
+
+func (c *jwksCache) get(ctx context.Context, target string) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -341,14 +384,14 @@ func (c *jwksCache) get(ctx context.Context, url string) ([]byte, http.Header, e
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+		return nil, nil, fmt.Errorf("GET %s: status %d", target, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
 	if err != nil {
 		return nil, nil, err
 	}
 	if int64(len(body)) > c.opts.MaxResponseBytes {
-		return nil, nil, fmt.Errorf("GET %s: response larger than %d bytes", url, c.opts.MaxResponseBytes)
+		return nil, nil, fmt.Errorf("GET %s: response larger than %d bytes", target, c.opts.MaxResponseBytes)
 	}
 	return body, resp.Header, nil
 }
