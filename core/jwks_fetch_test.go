@@ -6,8 +6,10 @@ package core
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -161,4 +163,73 @@ func TestJWKSNoUsableKeyAtStart(t *testing.T) {
 			}
 		}
 	})
+}
+
+// endlessBody is a response body that never ends on its own: it yields
+// bytes until stopAfter have been read, counting them.
+type endlessBody struct {
+	read, stopAfter int64
+}
+
+func (b *endlessBody) Read(p []byte) (int, error) {
+	if b.read >= b.stopAfter {
+		return 0, io.EOF // a safety stop, far beyond any limit the test sets
+	}
+	n := int64(len(p))
+	if n > b.stopAfter-b.read {
+		n = b.stopAfter - b.read
+	}
+	for i := range p[:n] {
+		p[i] = ' ' // JSON whitespace: the body stays plausible all the way
+	}
+	b.read += n
+	return int(n), nil
+}
+
+func (b *endlessBody) Close() error { return nil }
+
+// streamingTransport answers every request with status 200 and an endless
+// body, without Content-Length, the way a hostile key server would stream.
+type streamingTransport struct {
+	mu     sync.Mutex
+	bodies []*endlessBody
+}
+
+func (tr *streamingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	b := &endlessBody{stopAfter: 64 << 20}
+	tr.mu.Lock()
+	tr.bodies = append(tr.bodies, b)
+	tr.mu.Unlock()
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: b, ContentLength: -1, Request: r}, nil
+}
+
+func TestJWKSResponseSizeLimitEnforcedWhileReading(t *testing.T) {
+	rows := []struct {
+		name   string
+		issuer Issuer
+	}{
+		{"a JWKS URL streaming an endless body is cut off at MaxResponseBytes", Issuer{Name: issA, JWKSURL: "https://keys.example/jwks"}},
+		{"a discovery document streaming an endless body is cut off at MaxResponseBytes", Issuer{Name: issA, Discovery: true}},
+	}
+	const limit = 4096
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			tr := &streamingTransport{}
+			g, err := New(Config{Issuers: []Issuer{row.issuer}, Logger: quietLogger,
+				JWKS: JWKSOptions{MaxResponseBytes: limit, HTTPClient: &http.Client{Transport: tr}}})
+			if err == nil {
+				g.Close()
+				t.Fatal("New succeeded")
+			}
+			if !errors.Is(err, ErrKeysUnavailable) || !strings.Contains(err.Error(), "larger than 4096 bytes") {
+				t.Errorf("New: %v, want ErrKeysUnavailable for a response larger than the limit", err)
+			}
+			if len(tr.bodies) != 1 {
+				t.Fatalf("%d requests, want 1", len(tr.bodies))
+			}
+			if got := tr.bodies[0].read; got > limit+1 {
+				t.Errorf("read %d bytes of the endless body; want at most MaxResponseBytes+1 = %d", got, limit+1)
+			}
+		})
+	}
 }
