@@ -39,12 +39,24 @@ type JWKSOptions struct {
 	// asks for. Defaults 1m and 1h.
 	MinRefreshInterval time.Duration
 	MaxRefreshInterval time.Duration
-	// UnknownKeyCooldown: a token naming an unknown kid triggers at most one
-	// fetch per cooldown per issuer. Default 30s.
+	// UnknownKeyBurst and UnknownKeyCooldown limit the fetches that tokens
+	// naming a kid missing from the cached keys may trigger, per issuer: a
+	// burst of UnknownKeyBurst fetches, then one per UnknownKeyCooldown (a
+	// token bucket). Defaults 3 and 5s. A flood of made-up kids thus costs
+	// the key server at most UnknownKeyBurst + t/UnknownKeyCooldown fetches
+	// over a time t (3, then 12 a minute, by default), and since any fetch
+	// brings the whole key set, a key the issuer rotates in verifies at most
+	// one UnknownKeyCooldown (plus the fetch's own time) after it is
+	// published, flood or not. A kid is answered as unknown (ErrUnknownKey,
+	// 401) once checked against a key set fetched after it was first seen,
+	// or when the limit refused the fetch; while the key server is failing,
+	// a kid it could not check gets ErrKeysUnavailable (503, retry).
+	UnknownKeyBurst    int
 	UnknownKeyCooldown time.Duration
 	// AllowStartWithoutKeys lets New succeed when an issuer's keys cannot be
-	// fetched at start: requests then get 503 (ErrKeysUnavailable) until a
-	// background or on-demand fetch succeeds. Default false: New fails.
+	// fetched at start (or the key set holds no usable key): requests then
+	// get 503 (ErrKeysUnavailable) until a background or on-demand fetch
+	// brings keys. Default false: New fails.
 	AllowStartWithoutKeys bool
 }
 
@@ -58,9 +70,15 @@ func (o *JWKSOptions) defaults() error {
 	def(&o.RefreshInterval, 10*time.Minute)
 	def(&o.MinRefreshInterval, time.Minute)
 	def(&o.MaxRefreshInterval, time.Hour)
-	def(&o.UnknownKeyCooldown, 30*time.Second)
+	def(&o.UnknownKeyCooldown, 5*time.Second)
 	if o.MaxResponseBytes == 0 {
 		o.MaxResponseBytes = 1 << 20
+	}
+	if o.UnknownKeyBurst == 0 {
+		o.UnknownKeyBurst = 3
+	}
+	if o.UnknownKeyBurst < 0 {
+		return configErr("JWKS.UnknownKeyBurst", strconv.Itoa(o.UnknownKeyBurst), "must not be negative")
 	}
 	for name, d := range map[string]time.Duration{
 		"JWKS.Timeout": o.Timeout, "JWKS.RefreshInterval": o.RefreshInterval, "JWKS.MinRefreshInterval": o.MinRefreshInterval,
@@ -119,12 +137,18 @@ func noDowngrade(next func(*http.Request, []*http.Request) error) func(*http.Req
 	}
 }
 
-// maxUnknownKids bounds the memory of unknown kids between fetches, so a
-// flood of random kids cannot grow it.
+// maxUnknownKids bounds the memory of kids seen missing from the key set,
+// so a flood of random kids cannot grow it; kids beyond it are still
+// answered, only not remembered.
 const maxUnknownKids = 1024
 
 // jwksCache holds the keys of one issuer's JWKS URL. It is owned by a Gate,
 // refreshes in the background until Close, and is safe for concurrent use.
+//
+// Every fetch gets a sequence number when it starts, and its key set keeps
+// it: a kid is answered as unknown only against a key set whose fetch
+// started after the kid was first seen (firstSeen), and a fetch that lands
+// after a newer one changes nothing.
 type jwksCache struct {
 	issuer    string
 	discovery bool
@@ -135,13 +159,16 @@ type jwksCache struct {
 	ownClient bool
 
 	keys    atomic.Pointer[keySet]
-	sf      singleflight.Group
+	demands singleflight.Group // on-demand fetches only: a scheduled fetch never joins one
 	started atomic.Bool
 
 	mu          sync.Mutex
 	url         string // JWKS URL; found by discovery when empty
-	lastOnKid   time.Time
-	unknown     map[string]struct{}
+	fetches     uint64 // fetches started so far; the last one's sequence number
+	lastDone    uint64 // sequence number of the newest fetch that finished
+	lastFailed  bool   // whether that fetch failed
+	budgetFull  time.Time
+	firstSeen   map[string]uint64 // kid missing from the key set -> fetches started when first seen
 	nextRefresh time.Duration
 
 	ctx    context.Context
@@ -208,52 +235,126 @@ func (c *jwksCache) interval() time.Duration {
 	return c.opts.RefreshInterval
 }
 
-// refresh fetches the key set; concurrent callers share one fetch. A fetch
-// triggered by an unknown kid (scheduled == false) happens at most once per
-// UnknownKeyCooldown. A failed fetch keeps the last good keys; a set without
-// usable keys replaces them (see store).
+// refresh fetches the key set now. A scheduled fetch (New's first, then the
+// refresher's) always fetches, on its own. An on-demand one (scheduled
+// false, for a request while no keys are cached) goes through the
+// unknown-key limit and shares its fetch with concurrent on-demand callers.
+// A failed fetch keeps the last good keys; a set without usable keys
+// replaces them (see store).
 func (c *jwksCache) refresh(scheduled bool) error {
-	_, err, _ := c.sf.Do("fetch", func() (any, error) {
-		if !scheduled {
-			c.mu.Lock()
-			now := c.now()
-			if !c.lastOnKid.IsZero() && now.Sub(c.lastOnKid) < c.opts.UnknownKeyCooldown {
-				c.mu.Unlock()
-				return nil, errCooldown
-			}
-			c.lastOnKid = now
-			c.mu.Unlock()
+	if !scheduled {
+		return c.demand(c.fetchesStarted())
+	}
+	return c.fetchAndStore()
+}
+
+var errLimited = errors.New("unknown-key fetch refused by JWKS.UnknownKeyBurst and UnknownKeyCooldown")
+
+// demand fetches for a request that saw a kid missing when seen fetches had
+// started. Concurrent callers share one fetch; the caller that starts it
+// fetches only when no fetch started after seen has landed already, and
+// only when the budget allows (allow).
+func (c *jwksCache) demand(seen uint64) error {
+	_, err, _ := c.demands.Do("fetch", func() (any, error) {
+		if ks := c.keys.Load(); ks != nil && ks.seq > seen {
+			return nil, nil
 		}
-		ks, maxAge, err := c.fetch()
-		if err != nil {
-			c.logFailure(err)
-			return nil, err
+		if !c.allow() {
+			return nil, errLimited
 		}
-		return nil, c.store(ks, maxAge)
+		return nil, c.fetchAndStore()
 	})
 	return err
 }
 
-// store makes ks the cached key set. A set without usable keys is the
-// issuer withdrawing its keys (RFC 7517 5 allows an empty set), so it
-// replaces the cached keys like any other answer, and tokens they signed
-// are refused from now on. Only while no keys were ever loaded does it
-// leave the cache empty, with errNoUsableKey: New then fails, or with
-// AllowStartWithoutKeys requests get 503 until keys are published.
-func (c *jwksCache) store(ks *keySet, maxAge time.Duration) error {
-	if len(ks.keys) == 0 {
-		if c.keys.Load() == nil {
-			c.log.Warn("sessiongate: JWKS holds no usable signature key and no keys were loaded before; tokens of this issuer get 503 until it publishes one", "issuer", c.issuer)
-			return errNoUsableKey
-		}
-		c.log.Warn("sessiongate: JWKS holds no usable signature key: the issuer's keys are withdrawn, and its tokens are refused until it publishes one", "issuer", c.issuer)
-	}
-	c.keys.Store(ks)
+// allow takes one on-demand fetch from the issuer's budget, a token bucket
+// holding UnknownKeyBurst fetches and refilled by one every
+// UnknownKeyCooldown. budgetFull is when the bucket would be full again; a
+// fetch is allowed while it is at least one fetch short of that.
+func (c *jwksCache) allow() bool {
 	c.mu.Lock()
-	c.unknown = nil
-	c.nextRefresh = maxAge
+	defer c.mu.Unlock()
+	now := c.now()
+	full := c.budgetFull
+	if full.Before(now) {
+		full = now
+	}
+	if full.Sub(now) > time.Duration(c.opts.UnknownKeyBurst-1)*c.opts.UnknownKeyCooldown {
+		return false
+	}
+	c.budgetFull = full.Add(c.opts.UnknownKeyCooldown)
+	return true
+}
+
+func (c *jwksCache) fetchesStarted() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fetches
+}
+
+// fetchAndStore runs one fetch under the next sequence number and stores
+// its key set.
+func (c *jwksCache) fetchAndStore() error {
+	c.mu.Lock()
+	c.fetches++
+	seq := c.fetches
 	c.mu.Unlock()
+	ks, maxAge, err := c.fetch()
+	if err != nil {
+		c.logFailure(err)
+	} else {
+		ks.seq = seq
+		err = c.store(ks, maxAge)
+	}
+	c.mu.Lock()
+	if seq > c.lastDone {
+		c.lastDone, c.lastFailed = seq, err != nil
+	}
+	c.mu.Unlock()
+	return err
+}
+
+// store makes ks the cached key set, unless a fetch that started later has
+// landed already. A set without usable keys is the issuer withdrawing its
+// keys (RFC 7517 5 allows an empty set), so it replaces the cached keys like
+// any other answer, and tokens they signed are refused from now on. Only
+// while no keys were ever loaded does it leave the cache empty, with
+// errNoUsableKey: New then fails, or with AllowStartWithoutKeys requests get
+// 503 until keys are published.
+func (c *jwksCache) store(ks *keySet, maxAge time.Duration) error {
+	c.mu.Lock()
+	cur := c.keys.Load()
+	newer := cur == nil || ks.seq > cur.seq
+	if newer && (cur != nil || len(ks.keys) > 0) {
+		c.keys.Store(ks)
+		c.nextRefresh = maxAge
+		c.forget(cur)
+	}
+	c.mu.Unlock()
+	switch {
+	case len(ks.keys) > 0 || !newer:
+		return nil
+	case cur == nil:
+		c.log.Warn("sessiongate: JWKS holds no usable signature key and no keys were loaded before; tokens of this issuer get 503 until it publishes one", "issuer", c.issuer)
+		return errNoUsableKey
+	}
+	c.log.Warn("sessiongate: JWKS holds no usable signature key: the issuer's keys are withdrawn, and its tokens are refused until it publishes one", "issuer", c.issuer)
 	return nil
+}
+
+// forget drops the kids already proven unknown against replaced, the key
+// set a new one replaces: each gets one fresh check against a later set.
+// Kids first seen since replaced was fetched are now proven unknown by the
+// new set, and stay remembered. The caller holds c.mu.
+func (c *jwksCache) forget(replaced *keySet) {
+	if replaced == nil {
+		return
+	}
+	for kid, seen := range c.firstSeen {
+		if seen < replaced.seq {
+			delete(c.firstSeen, kid)
+		}
+	}
 }
 
 // logFailure logs a failed fetch, saying whether keys are still cached.
@@ -265,51 +366,65 @@ func (c *jwksCache) logFailure(err error) {
 	c.log.Warn("sessiongate: fetching JWKS failed; no keys are cached", "issuer", c.issuer, "error", err)
 }
 
-var errCooldown = errors.New("unknown-key fetch cooling down")
-
-// lookup returns the keys that may verify a token with kid and alg,
-// refreshing once (subject to the cooldown) when kid is unknown.
+// lookup returns the keys that may verify a token with kid and alg. A kid
+// the cached set lacks is answered as unknown only once it was checked
+// against a key set fetched after the kid was first seen; until then it
+// may trigger a fetch (demand). When it could not be checked, the answer
+// is ErrKeysUnavailable (503: retry) if the key server is failing, and
+// ErrUnknownKey if only the budget refused the fetch.
 func (c *jwksCache) lookup(kid, alg string) ([]any, *Error) {
 	ks := c.keys.Load()
-	if keys, known := ks.match(kid, alg); len(keys) > 0 {
-		return keys, nil
-	} else if known {
-		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit key %q", alg, kid))
+	if keys, e, done := ks.decide(kid, alg); done {
+		return keys, e
 	}
-	if ks != nil {
-		c.mu.Lock()
-		_, remembered := c.unknown[kid]
-		c.mu.Unlock()
-		if remembered {
+	seen := c.observe(kid)
+	if ks != nil && ks.seq > seen {
+		return nil, newError(ErrUnknownKey, nil) // remembered
+	}
+	// A fetch this request joins may have started before the kid was
+	// first seen; the next one cannot have, so two rounds suffice.
+	for range 2 {
+		err := c.demand(seen)
+		ks = c.keys.Load()
+		if keys, e, done := ks.decide(kid, alg); done {
+			return keys, e
+		}
+		switch {
+		case ks == nil:
+			return nil, newError(ErrKeysUnavailable, nil)
+		case ks.seq > seen:
 			return nil, newError(ErrUnknownKey, nil)
+		case errors.Is(err, errLimited) && !c.failing():
+			return nil, newError(ErrUnknownKey, nil)
+		case err != nil:
+			return nil, newError(ErrKeysUnavailable, nil)
 		}
-	}
-	fetchErr := c.refresh(false)
-	ks = c.keys.Load()
-	if ks == nil {
-		return nil, newError(ErrKeysUnavailable, nil)
-	}
-	keys, known := ks.match(kid, alg)
-	if len(keys) > 0 {
-		return keys, nil
-	}
-	if known {
-		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit key %q", alg, kid))
-	}
-	// Remember the kid only when it was checked against a fresh key set: a
-	// kid first seen during the cooldown may be a new key that the next
-	// fetch brings, and must be allowed to trigger it.
-	if fetchErr == nil {
-		c.mu.Lock()
-		if c.unknown == nil {
-			c.unknown = make(map[string]struct{})
-		}
-		if len(c.unknown) < maxUnknownKids {
-			c.unknown[kid] = struct{}{}
-		}
-		c.mu.Unlock()
 	}
 	return nil, newError(ErrUnknownKey, nil)
+}
+
+// observe returns how many fetches had started when kid was first seen
+// missing, remembering it if there is room.
+func (c *jwksCache) observe(kid string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if seen, ok := c.firstSeen[kid]; ok {
+		return seen
+	}
+	if c.firstSeen == nil {
+		c.firstSeen = make(map[string]uint64)
+	}
+	if len(c.firstSeen) < maxUnknownKids {
+		c.firstSeen[kid] = c.fetches
+	}
+	return c.fetches
+}
+
+// failing reports whether the newest fetch that finished failed.
+func (c *jwksCache) failing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastFailed
 }
 
 // fetch downloads and parses the key set, resolving the JWKS URL through

@@ -65,6 +65,7 @@ func (k key) fits(alg string) bool {
 // keySet is an immutable set of keys, replaced whole on every fetch.
 type keySet struct {
 	keys []key
+	seq  uint64 // sequence number of the fetch that brought it; 0 for static keys
 }
 
 // match returns the keys that may verify a token with kid and alg, and
@@ -91,6 +92,20 @@ func (s *keySet) match(kid, alg string) (out []any, kidKnown bool) {
 // signature. Fetched, it withdraws the issuer's keys; configured, it is a
 // config error.
 var errNoUsableKey = errors.New("JWKS holds no usable signature key")
+
+// decide answers from s alone when it can: the keys that may verify a token
+// with kid and alg, or ErrAlgorithm when s has kid but alg fits none of its
+// keys. done is false when s (possibly nil) lacks kid.
+func (s *keySet) decide(kid, alg string) (keys []any, e *Error, done bool) {
+	keys, known := s.match(kid, alg)
+	switch {
+	case len(keys) > 0:
+		return keys, nil, true
+	case known:
+		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit key %q", alg, kid)), true
+	}
+	return nil, nil, false
+}
 
 // parseJWKS reads a JWK set ({"keys": [...]}) or a single JWK. Keys that are
 // not for verifying signatures, that are malformed or of an unsupported type

@@ -1,0 +1,269 @@
+package core
+
+// Tests of fetches triggered by unknown kids: the limit on them, which kids
+// are remembered as unknown, how they share fetches with the background
+// refresher, and what a request gets while the key server is down.
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// heldKeyServer serves a JWKS; while held, each request takes the body
+// current at its arrival, says so on arrived, and answers only once the
+// test closes the hold channel it arrived under.
+type heldKeyServer struct {
+	*httptest.Server
+	hits    atomic.Int64
+	arrived chan struct{}
+
+	mu   sync.Mutex
+	body string
+	hold chan struct{} // nil: answer at once
+}
+
+func newHeldKeyServer(t *testing.T, body string) *heldKeyServer {
+	t.Helper()
+	s := &heldKeyServer{body: body, arrived: make(chan struct{}, 16)}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.hits.Add(1)
+		s.mu.Lock()
+		body, hold := s.body, s.hold
+		s.mu.Unlock()
+		if hold != nil {
+			s.arrived <- struct{}{}
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *heldKeyServer) set(body string, hold chan struct{}) {
+	s.mu.Lock()
+	s.body, s.hold = body, hold
+	s.mu.Unlock()
+}
+
+// madeUpKid returns a token of issuer A naming kid, with a signature no key
+// made: good enough for a kid nobody publishes.
+func madeUpKid(kid string) string {
+	return rawToken(map[string]any{"alg": "ES256", "typ": "JWT", "kid": kid}, claimsFor(issA, atOffset("exp", time.Hour)), "c2ln")
+}
+
+func TestJWKSNewKidIsNeverRememberedAgainstAnOlderFetch(t *testing.T) {
+	k := testKeys()
+	rotated := jwkSet(jwkOf(k.ec256, "ec-1", "ES256", "sig"), jwkOf(k.ec256new, "ec-2", "ES256", "sig"))
+	newKid := tokenWithKid(t, "ec-2", k.ec256new)
+
+	t.Run("a new kid arriving during a scheduled fetch that started before the rotation verifies, and stays verifiable", func(t *testing.T) {
+		clock := newFakeClock()
+		srv := newHeldKeyServer(t, oneKeyJWKS())
+		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now})
+
+		hold := make(chan struct{})
+		srv.set(oneKeyJWKS(), hold)
+		scheduled := make(chan error, 1)
+		go func() { scheduled <- g.caches[0].refresh(true) }()
+		<-srv.arrived         // the scheduled fetch has the old key set in hand
+		srv.set(rotated, nil) // the issuer rotates ec-2 in; later requests are answered at once
+		verified := make(chan error, 1)
+		go func() { verified <- verifyVia(g, newKid) }()
+		var err error
+		select {
+		case err = <-verified:
+			close(hold)
+		case <-time.After(2 * time.Second):
+			// The request waits for the held fetch: release it, so the
+			// test shows what the request then gets.
+			close(hold)
+			err = <-verified
+		}
+		if err != nil {
+			t.Errorf("new kid during a scheduled fetch that predates it: %v, want accepted", err)
+		}
+		if err := <-scheduled; err != nil {
+			t.Errorf("the scheduled refresh: %v, want nil", err)
+		}
+		if err := verifyVia(g, newKid); err != nil {
+			t.Errorf("new kid once the older scheduled fetch landed: %v, want accepted (an older fetch must not replace a newer key set)", err)
+		}
+		clock.Advance(31 * time.Second)
+		if err := verifyVia(g, newKid); err != nil {
+			t.Errorf("new kid after the cooldown: %v, want accepted (it must not be remembered as unknown)", err)
+		}
+	})
+
+	t.Run("a scheduled refresh never receives the limit's refusal of an on-demand fetch", func(t *testing.T) {
+		srv := newKeyServer(t, oneKeyJWKS())
+		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: newFakeClock().Now})
+		stop := make(chan struct{})
+		var flood sync.WaitGroup
+		for w := range 8 {
+			flood.Add(1)
+			go func() {
+				defer flood.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					verifyVia(g, madeUpKid(fmt.Sprintf("flood-%d-%d", w, i)))
+				}
+			}()
+		}
+		const n = 500
+		before := srv.hits.Load()
+		var failed int
+		var last error
+		for range n {
+			runtime.Gosched() // let the flood take the fetch slot between refreshes
+			if err := g.caches[0].refresh(true); err != nil {
+				failed++
+				last = err
+			}
+		}
+		close(stop)
+		flood.Wait()
+		if failed > 0 {
+			t.Errorf("%d of %d scheduled refreshes failed during an unknown-kid flood, the last with %v; want none", failed, n, last)
+		}
+		if got := srv.hits.Load() - before; got < n {
+			t.Errorf("%d fetches for %d scheduled refreshes; each must fetch", got, n)
+		}
+	})
+}
+
+// flood sends n made-up kids, never sent before, through g.
+type flood struct {
+	g    *Gate
+	sent int
+}
+
+func (f *flood) send(n int) {
+	for range n {
+		f.sent++
+		verifyVia(f.g, madeUpKid(fmt.Sprintf("made-up-%d", f.sent)))
+	}
+}
+
+func TestJWKSUnknownKidFloodAndRotation(t *testing.T) {
+	k := testKeys()
+	const (
+		step   = 100 * time.Millisecond
+		steps  = 600 // one minute
+		perStp = 5   // made-up kids per step: 50 a second
+	)
+	t.Run("a flood of made-up kids for a minute: the key server sees the burst of 3, then one fetch per 5s cooldown (15 in all)", func(t *testing.T) {
+		clock := newFakeClock()
+		srv := newKeyServer(t, oneKeyJWKS())
+		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now})
+		f := &flood{g: g}
+		for i := 0; i <= steps; i++ {
+			f.send(perStp)
+			clock.Advance(step)
+		}
+		// Fetches at 0s (3: the burst), then at 5s, 10s, ... 60s (12).
+		if got := srv.hits.Load() - 1; got != 15 {
+			t.Errorf("fetches caused by %d made-up kids over 60s: %d, want 3 + 12 = 15", f.sent, got)
+		}
+		if err := verifyVia(g, tokenWithKid(t, "ec-1", k.ec256)); err != nil {
+			t.Errorf("the known key during the flood: %v, want accepted", err)
+		}
+	})
+
+	t.Run("a key rotated in during a flood of made-up kids verifies at most one cooldown (5s) after it is published", func(t *testing.T) {
+		clock := newFakeClock()
+		srv := newKeyServer(t, oneKeyJWKS())
+		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now})
+		f := &flood{g: g}
+		rotatedTok := tokenWithKid(t, "ec-2", k.ec256new)
+		const publishAt = 123 // steps: 12.3s into the flood
+		verifiedAt := -1
+		for i := 0; i <= steps && verifiedAt < 0; i++ {
+			if i == publishAt {
+				srv.set(func(s *keyServer) {
+					s.body = jwkSet(jwkOf(k.ec256, "ec-1", "ES256", "sig"), jwkOf(k.ec256new, "ec-2", "ES256", "sig"))
+				})
+			}
+			f.send(perStp)
+			if i >= publishAt && verifyVia(g, rotatedTok) == nil {
+				verifiedAt = i
+			}
+			clock.Advance(step)
+		}
+		if verifiedAt < 0 {
+			t.Fatal("the rotated key never verified during the flood")
+		}
+		if late := time.Duration(verifiedAt-publishAt) * step; late > 5*time.Second {
+			t.Errorf("the rotated key verified %v after it was published; want at most 5s", late)
+		}
+	})
+}
+
+func TestJWKSNewKidDuringKeyServerOutage(t *testing.T) {
+	k := testKeys()
+	newKid := tokenWithKid(t, "ec-2", k.ec256new)
+	outages := []struct {
+		name  string
+		apply func(s *keyServer)
+	}{
+		{"answering 500", func(s *keyServer) { s.set(func(s *keyServer) { s.status = 500 }) }},
+		{"refusing connections", func(s *keyServer) { s.Close() }},
+	}
+	for _, o := range outages {
+		t.Run("key server "+o.name+": a valid token with a new kid gets 503 with Retry-After, not invalid_token, and verifies once the server is back", func(t *testing.T) {
+			clock := newFakeClock()
+			srv := newKeyServer(t, oneKeyJWKS())
+			g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now})
+			o.apply(srv)
+			// The first requests are allowed a fetch and see it fail; the
+			// later ones are refused a fetch by the limit while the last
+			// fetch failed: all of them could not check the kid.
+			for i := range 6 {
+				d := g.Check(bearerRequest(newKid), CheckOptions{})
+				resp := ErrorResponse(d.Err)
+				if !isKind(d.Err, ErrKeysUnavailable) || resp.Status != http.StatusServiceUnavailable || !hasHeader(resp, "Retry-After") {
+					t.Fatalf("request %d with the new kid during the outage: %v, status %d, headers %q; want ErrKeysUnavailable, 503 and Retry-After",
+						i+1, d.Err, resp.Status, resp.Header)
+				}
+			}
+			if err := verifyVia(g, tokenWithKid(t, "ec-1", k.ec256)); err != nil {
+				t.Errorf("the cached key during the outage: %v, want accepted", err)
+			}
+			if o.name == "refusing connections" {
+				return // httptest cannot reopen a closed server on its address
+			}
+			srv.set(func(s *keyServer) {
+				s.status = http.StatusOK
+				s.body = jwkSet(jwkOf(k.ec256, "ec-1", "ES256", "sig"), jwkOf(k.ec256new, "ec-2", "ES256", "sig"))
+			})
+			clock.Advance(30 * time.Second)
+			if err := verifyVia(g, newKid); err != nil {
+				t.Errorf("the new kid once the server is back: %v, want accepted", err)
+			}
+		})
+	}
+}
+
+func hasHeader(r Response, name string) bool {
+	for _, kv := range r.Header {
+		if http.CanonicalHeaderKey(kv[0]) == name {
+			return true
+		}
+	}
+	return false
+}
