@@ -267,3 +267,67 @@ func hasHeader(r Response, name string) bool {
 	}
 	return false
 }
+
+func TestJWKSUnknownKidMemoryIsCapped(t *testing.T) {
+	clock := newFakeClock()
+	srv := newKeyServer(t, oneKeyJWKS())
+	g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now})
+	c := g.caches[0]
+	remembered := func() int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.firstSeen)
+	}
+	f := &flood{g: g}
+	f.send(3) // the burst: the budget is spent, and the clock stands still
+	fetches := srv.hits.Load()
+
+	t.Run("a flood of 3,000 random kids within one cooldown leaves the memory at its cap of 1,024", func(t *testing.T) {
+		f.send(3000)
+		if got := remembered(); got != maxUnknownKids {
+			t.Errorf("kids remembered after the flood: %d, want the cap %d", got, maxUnknownKids)
+		}
+		if got := srv.hits.Load(); got != fetches {
+			t.Errorf("the flood fetched %d times with the budget spent", got-fetches)
+		}
+	})
+
+	t.Run("after the next fetch, a kid within the cap is answered from memory and one beyond it is not", func(t *testing.T) {
+		clock.Advance(5 * time.Second)
+		f.send(1) // brings a key set fetched after the flood's kids were seen
+		fetches = srv.hits.Load()
+		clock.Advance(5 * time.Second) // budget for one more fetch
+		if err := verifyVia(g, madeUpKid("made-up-4")); !isKind(err, ErrUnknownKey) || srv.hits.Load() != fetches {
+			t.Errorf("the flood's first kid: %v after %d fetches; want ErrUnknownKey from memory, no fetch", err, srv.hits.Load()-fetches)
+		}
+		if err := verifyVia(g, madeUpKid("made-up-2500")); !isKind(err, ErrUnknownKey) || srv.hits.Load() != fetches+1 {
+			t.Errorf("a kid beyond the cap: %v after %d fetches; want ErrUnknownKey after one fetch", err, srv.hits.Load()-fetches)
+		}
+	})
+}
+
+func TestJWKSUnknownKidCooldownBoundary(t *testing.T) {
+	for _, burst := range []int{1, 3} {
+		t.Run(fmt.Sprintf("burst %d spent: a new kid 1ns before the cooldown ends fetches nothing, one exactly at its end fetches", burst), func(t *testing.T) {
+			clock := newFakeClock()
+			srv := newKeyServer(t, oneKeyJWKS())
+			g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now,
+				JWKS: JWKSOptions{UnknownKeyBurst: burst, UnknownKeyCooldown: 5 * time.Second}})
+			f := &flood{g: g}
+			f.send(burst)
+			if got := srv.hits.Load() - 1; got != int64(burst) {
+				t.Fatalf("fetches for the burst: %d, want %d", got, burst)
+			}
+			clock.Advance(5*time.Second - time.Nanosecond)
+			f.send(1)
+			if got := srv.hits.Load() - 1; got != int64(burst) {
+				t.Errorf("1ns before the cooldown ends: %d fetches, want still %d", got, burst)
+			}
+			clock.Advance(time.Nanosecond)
+			f.send(1)
+			if got := srv.hits.Load() - 1; got != int64(burst)+1 {
+				t.Errorf("exactly at the end of the cooldown: %d fetches, want %d", got, burst+1)
+			}
+		})
+	}
+}
