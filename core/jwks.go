@@ -272,9 +272,9 @@ func (c *jwksCache) demand(seen uint64) error {
 // UnknownKeyCooldown. budgetFull is when the bucket would be full again; a
 // fetch is allowed while it is at least one fetch short of that.
 func (c *jwksCache) allow() bool {
+	now := c.now() // before the lock: the clock is the user's code
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.now()
 	full := c.budgetFull
 	if full.Before(now) {
 		full = now

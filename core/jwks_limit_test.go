@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -107,44 +106,67 @@ func TestJWKSNewKidIsNeverRememberedAgainstAnOlderFetch(t *testing.T) {
 	})
 
 	t.Run("a scheduled refresh never receives the limit's refusal of an on-demand fetch", func(t *testing.T) {
+		clock := &holdingClock{fakeClock: newFakeClock(), held: make(chan struct{}, 1)}
 		srv := newKeyServer(t, oneKeyJWKS())
-		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: newFakeClock().Now})
-		stop := make(chan struct{})
-		var flood sync.WaitGroup
-		for w := range 8 {
-			flood.Add(1)
-			go func() {
-				defer flood.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					verifyVia(g, madeUpKid(fmt.Sprintf("flood-%d-%d", w, i)))
-				}
-			}()
-		}
-		const n = 500
+		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now,
+			JWKS: JWKSOptions{UnknownKeyBurst: 1}})
+		verifyVia(g, madeUpKid("spends-the-budget"))
+		// The next request asks the clock inside its limit check, holding
+		// the on-demand fetch slot, and is refused once released.
+		release := clock.holdNext()
+		refused := make(chan error, 1)
+		go func() { refused <- verifyVia(g, madeUpKid("refused")) }()
+		<-clock.held
 		before := srv.hits.Load()
-		var failed int
-		var last error
-		for range n {
-			runtime.Gosched() // let the flood take the fetch slot between refreshes
-			if err := g.caches[0].refresh(true); err != nil {
-				failed++
-				last = err
-			}
+		scheduled := make(chan error, 1)
+		go func() { scheduled <- g.caches[0].refresh(true) }()
+		var err error
+		select {
+		case err = <-scheduled:
+			close(release)
+		case <-time.After(2 * time.Second):
+			close(release) // the refresh waits for the held request: show what it then gets
+			err = <-scheduled
 		}
-		close(stop)
-		flood.Wait()
-		if failed > 0 {
-			t.Errorf("%d of %d scheduled refreshes failed during an unknown-kid flood, the last with %v; want none", failed, n, last)
+		if err != nil {
+			t.Errorf("scheduled refresh while an on-demand fetch is being refused: %v, want nil", err)
 		}
-		if got := srv.hits.Load() - before; got < n {
-			t.Errorf("%d fetches for %d scheduled refreshes; each must fetch", got, n)
+		if got := srv.hits.Load() - before; got != 1 {
+			t.Errorf("the scheduled refresh fetched %d times, want 1", got)
+		}
+		if err := <-refused; !isKind(err, ErrUnknownKey) {
+			t.Errorf("the refused request: %v, want ErrUnknownKey", err)
 		}
 	})
+}
+
+// holdingClock is a fake clock whose next Now call, once armed, says so on
+// held and waits until the test releases it.
+type holdingClock struct {
+	*fakeClock
+	held chan struct{}
+
+	mu   sync.Mutex
+	hold chan struct{}
+}
+
+func (c *holdingClock) holdNext() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hold = make(chan struct{})
+	return c.hold
+}
+
+func (c *holdingClock) Now() time.Time {
+	c.mu.Lock()
+	h := c.hold
+	c.hold = nil
+	c.mu.Unlock()
+	if h != nil {
+		c.held <- struct{}{}
+		<-h
+	}
+	return c.fakeClock.Now()
 }
 
 // flood sends n made-up kids, never sent before, through g.
