@@ -58,6 +58,93 @@ type JWKSOptions struct {
 	// get 503 (ErrKeysUnavailable) until a background or on-demand fetch
 	// brings keys. Default false: New fails.
 	AllowStartWithoutKeys bool
+	// OnFetch, when set, is called after every fetch attempt of every
+	// issuer, and for every on-demand fetch the limit refused, to export
+	// metrics or count fetches. It is called synchronously on the goroutine
+	// that fetched (a request's or the background refresher's), so it must
+	// be fast and must not block. Its event never holds a token.
+	OnFetch func(JWKSEvent)
+}
+
+// JWKSEvent describes one attempt to fetch an issuer's keys (see
+// JWKSOptions.OnFetch). It holds no token and no kid: a kid comes from the
+// token, and as a metric label it would let anyone grow your metrics.
+type JWKSEvent struct {
+	// Issuer is the configured issuer name.
+	Issuer string
+	// URL is the JWKS URL; empty when OIDC discovery has not found it yet.
+	URL     string
+	Trigger JWKSTrigger
+	Outcome JWKSOutcome
+	// Keys is the number of usable signature keys in the fetched set.
+	Keys int
+	// Duration of the fetch, by Config.Clock; 0 when nothing was fetched.
+	Duration time.Duration
+	// Err says why the fetch failed (JWKSFetchFailed only).
+	Err error
+}
+
+// JWKSTrigger says why a fetch happened.
+type JWKSTrigger int
+
+// The triggers of a fetch.
+const (
+	// JWKSAtStart: New's first fetch.
+	JWKSAtStart JWKSTrigger = iota + 1
+	// JWKSScheduled: the background refresher.
+	JWKSScheduled
+	// JWKSUnknownKid: a token named a kid the cached keys lack (or no keys
+	// are cached yet).
+	JWKSUnknownKid
+)
+
+// String returns the trigger as a metric label: start, scheduled or
+// unknown_kid.
+func (t JWKSTrigger) String() string {
+	switch t {
+	case JWKSAtStart:
+		return "start"
+	case JWKSScheduled:
+		return "scheduled"
+	case JWKSUnknownKid:
+		return "unknown_kid"
+	}
+	return "JWKSTrigger(" + strconv.Itoa(int(t)) + ")"
+}
+
+// JWKSOutcome is what a fetch attempt came to.
+type JWKSOutcome int
+
+// The outcomes of a fetch attempt.
+const (
+	// JWKSFetched: a key set with usable keys replaced the cached one.
+	JWKSFetched JWKSOutcome = iota + 1
+	// JWKSNoUsableKeys: the key set holds no usable signature key. It
+	// withdraws the cached keys; before any keys were loaded it leaves the
+	// cache empty.
+	JWKSNoUsableKeys
+	// JWKSFetchFailed: network, status, size, or a body that is not a key
+	// set; the cached keys are kept.
+	JWKSFetchFailed
+	// JWKSFetchLimited: an unknown kid was refused a fetch by
+	// UnknownKeyBurst and UnknownKeyCooldown; nothing was fetched.
+	JWKSFetchLimited
+)
+
+// String returns the outcome as a metric label: fetched, no_usable_keys,
+// failed or limited.
+func (o JWKSOutcome) String() string {
+	switch o {
+	case JWKSFetched:
+		return "fetched"
+	case JWKSNoUsableKeys:
+		return "no_usable_keys"
+	case JWKSFetchFailed:
+		return "failed"
+	case JWKSFetchLimited:
+		return "limited"
+	}
+	return "JWKSOutcome(" + strconv.Itoa(int(o)) + ")"
 }
 
 func (o *JWKSOptions) defaults() error {
@@ -245,7 +332,11 @@ func (c *jwksCache) refresh(scheduled bool) error {
 	if !scheduled {
 		return c.demand(c.fetchesStarted())
 	}
-	return c.fetchAndStore()
+	trigger := JWKSScheduled
+	if !c.started.Load() {
+		trigger = JWKSAtStart
+	}
+	return c.fetchAndStore(trigger)
 }
 
 var errLimited = errors.New("unknown-key fetch refused by JWKS.UnknownKeyBurst and UnknownKeyCooldown")
@@ -260,9 +351,10 @@ func (c *jwksCache) demand(seen uint64) error {
 			return nil, nil
 		}
 		if !c.allow() {
+			c.report(JWKSEvent{Trigger: JWKSUnknownKid, Outcome: JWKSFetchLimited})
 			return nil, errLimited
 		}
-		return nil, c.fetchAndStore()
+		return nil, c.fetchAndStore(JWKSUnknownKid)
 	})
 	return err
 }
@@ -292,13 +384,14 @@ func (c *jwksCache) fetchesStarted() uint64 {
 	return c.fetches
 }
 
-// fetchAndStore runs one fetch under the next sequence number and stores
-// its key set.
-func (c *jwksCache) fetchAndStore() error {
+// fetchAndStore runs one fetch under the next sequence number, stores its
+// key set and reports it.
+func (c *jwksCache) fetchAndStore(trigger JWKSTrigger) error {
 	c.mu.Lock()
 	c.fetches++
 	seq := c.fetches
 	c.mu.Unlock()
+	begin := c.now()
 	ks, maxAge, err := c.fetch()
 	if err != nil {
 		c.logFailure(err)
@@ -311,6 +404,7 @@ func (c *jwksCache) fetchAndStore() error {
 		c.lastDone, c.lastFailed = seq, err != nil
 	}
 	c.mu.Unlock()
+	c.report(fetchEvent(trigger, ks, err, c.now().Sub(begin)))
 	return err
 }
 
@@ -364,6 +458,29 @@ func (c *jwksCache) logFailure(err error) {
 		return
 	}
 	c.log.Warn("sessiongate: fetching JWKS failed; no keys are cached", "issuer", c.issuer, "error", err)
+}
+
+// fetchEvent describes a fetch that brought ks (nil when it failed) or err.
+func fetchEvent(trigger JWKSTrigger, ks *keySet, err error, took time.Duration) JWKSEvent {
+	ev := JWKSEvent{Trigger: trigger, Duration: took, Outcome: JWKSFetchFailed, Err: err}
+	if ks != nil {
+		ev.Outcome, ev.Keys, ev.Err = JWKSNoUsableKeys, len(ks.keys), nil
+		if len(ks.keys) > 0 {
+			ev.Outcome = JWKSFetched
+		}
+	}
+	return ev
+}
+
+// report hands ev to OnFetch, if set, with the issuer and JWKS URL.
+func (c *jwksCache) report(ev JWKSEvent) {
+	if c.opts.OnFetch == nil {
+		return
+	}
+	c.mu.Lock()
+	ev.Issuer, ev.URL = c.issuer, c.url
+	c.mu.Unlock()
+	c.opts.OnFetch(ev)
 }
 
 // lookup returns the keys that may verify a token with kid and alg. A kid

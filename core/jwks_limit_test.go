@@ -192,15 +192,22 @@ func TestJWKSUnknownKidFloodAndRotation(t *testing.T) {
 	t.Run("a flood of made-up kids for a minute: the key server sees the burst of 3, then one fetch per 5s cooldown (15 in all)", func(t *testing.T) {
 		clock := newFakeClock()
 		srv := newKeyServer(t, oneKeyJWKS())
-		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now})
+		log := &fetchLog{}
+		g := newGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: srv.URL}}, Clock: clock.Now, JWKS: JWKSOptions{OnFetch: log.record}})
 		f := &flood{g: g}
 		for i := 0; i <= steps; i++ {
 			f.send(perStp)
 			clock.Advance(step)
 		}
 		// Fetches at 0s (3: the burst), then at 5s, 10s, ... 60s (12).
-		if got := srv.hits.Load() - 1; got != 15 {
+		if got := log.count(JWKSUnknownKid, JWKSFetched); got != 15 {
 			t.Errorf("fetches caused by %d made-up kids over 60s: %d, want 3 + 12 = 15", f.sent, got)
+		}
+		if got := log.count(JWKSUnknownKid, JWKSFetchLimited); got != f.sent-15 {
+			t.Errorf("made-up kids refused a fetch: %d, want the other %d", got, f.sent-15)
+		}
+		if got := srv.hits.Load() - 1; got != 15 {
+			t.Errorf("the key server saw %d fetches, want 15 like OnFetch", got)
 		}
 		if err := verifyVia(g, tokenWithKid(t, "ec-1", k.ec256)); err != nil {
 			t.Errorf("the known key during the flood: %v, want accepted", err)
