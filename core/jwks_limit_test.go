@@ -5,6 +5,7 @@ package core
 // refresher, and what a request gets while the key server is down.
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -356,6 +357,27 @@ func TestJWKSUnknownKidCooldownBoundary(t *testing.T) {
 			f.send(1)
 			if got := srv.hits.Load() - 1; got != int64(burst)+1 {
 				t.Errorf("exactly at the end of the cooldown: %d fetches, want %d", got, burst+1)
+			}
+		})
+	}
+}
+
+func TestJWKSUnknownKeyLimitConfig(t *testing.T) {
+	rows := []struct {
+		name  string
+		opts  JWKSOptions
+		field string
+		value string
+	}{
+		{"negative UnknownKeyBurst: refused", JWKSOptions{UnknownKeyBurst: -1}, "JWKS.UnknownKeyBurst", "-1"},
+		{"negative UnknownKeyCooldown: refused", JWKSOptions{UnknownKeyCooldown: -time.Second}, "JWKS.UnknownKeyCooldown", "-1s"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			_, err := New(Config{Issuers: []Issuer{{Name: issA, JWKS: oneKeyJWKS()}}, JWKS: row.opts, Logger: quietLogger})
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Field != row.field || ce.Value != row.value {
+				t.Errorf("New: %v, want a ConfigError for %s %q", err, row.field, row.value)
 			}
 		})
 	}
