@@ -22,6 +22,7 @@ var allowedModules = map[string]string{
 	"golang.org/x/net":              "public suffix list and IDNA",
 	"golang.org/x/text":             "Unicode tables behind x/net's IDNA",
 	"golang.org/x/sync":             "singleflight for JWKS fetches",
+	"go.uber.org/goleak":            "tests only: proves Close leaves no goroutine behind",
 }
 
 // disallowed returns the modules of mods that are not on the allow-list,

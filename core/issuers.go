@@ -65,7 +65,16 @@ func staticKeys(field string, is Issuer) ([]key, error) {
 		static = append(static, keys...)
 	}
 	if is.JWKS != "" {
-		ks, err := parseJWKS([]byte(is.JWKS))
+		// A weak key in a static set is an operator's to remove, so it
+		// refuses the configuration rather than being skipped.
+		ks, refused, err := parseJWKS([]byte(is.JWKS))
+		switch {
+		case err != nil:
+		case len(refused) > 0:
+			err = refused[0]
+		case len(ks.keys) == 0:
+			err = errNoUsableKey
+		}
 		if err != nil {
 			return nil, configErr(field+".JWKS", "", "%v", err)
 		}

@@ -10,10 +10,23 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
+
+// minRSABits is the smallest RSA modulus a key may have (RFC 7518 3.3 and
+// 3.5 require 2048 bits for RS and PS algorithms).
+const minRSABits = 2048
+
+// checkRSASize refuses an RSA key below minRSABits; other keys pass.
+func checkRSASize(pub any) error {
+	if p, ok := pub.(*rsa.PublicKey); ok && p.N.BitLen() < minRSABits {
+		return fmt.Errorf("RSA key of %d bits; at least %d are required (RFC 7518 3.3)", p.N.BitLen(), minRSABits)
+	}
+	return nil
+}
 
 // key is one verification key of an issuer.
 type key struct {
@@ -52,6 +65,7 @@ func (k key) fits(alg string) bool {
 // keySet is an immutable set of keys, replaced whole on every fetch.
 type keySet struct {
 	keys []key
+	seq  uint64 // sequence number of the fetch that brought it; 0 for static keys
 }
 
 // match returns the keys that may verify a token with kid and alg, and
@@ -74,39 +88,100 @@ func (s *keySet) match(kid, alg string) (out []any, kidKnown bool) {
 	return out, kidKnown
 }
 
+// errNoUsableKey: a key set parsed fine but holds no key that may verify a
+// signature. Fetched, it withdraws the issuer's keys; configured, it is a
+// config error.
+var errNoUsableKey = errors.New("JWKS holds no usable signature key")
+
+// decide answers from s alone when it can: the keys that may verify a token
+// with kid and alg, or ErrAlgorithm when s has kid but alg fits none of its
+// keys. done is false when s (possibly nil) lacks kid.
+func (s *keySet) decide(kid, alg string) (keys []any, e *Error, done bool) {
+	keys, known := s.match(kid, alg)
+	switch {
+	case len(keys) > 0:
+		return keys, nil, true
+	case known:
+		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %s does not fit key %q", alg, kid)), true
+	}
+	return nil, nil, false
+}
+
 // parseJWKS reads a JWK set ({"keys": [...]}) or a single JWK. Keys that are
-// not for signatures (use=enc), that are malformed or of an unsupported type
-// are skipped, so one odd key does not take the others down; a set with no
-// usable key is an error.
-func parseJWKS(data []byte) (*keySet, error) {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
+// not for verifying signatures, that are malformed or of an unsupported type
+// are skipped, so one odd key does not take the others down; signature keys
+// too weak to trust are skipped as well and listed in refused, each naming
+// its kid. The set may come out empty (RFC 7517 5 allows that); only a
+// document that is not a key set at all is an error.
+func parseJWKS(data []byte) (ks *keySet, refused []error, err error) {
+	raws, err := jwkList(data)
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := json.Unmarshal(data, &set); err != nil {
-		return nil, fmt.Errorf("JWKS is not JSON: %w", err)
-	}
-	if set.Keys == nil {
-		set.Keys = []json.RawMessage{data} // a single JWK
-	}
-	ks := &keySet{}
-	for _, raw := range set.Keys {
-		var jwk jose.JSONWebKey
-		if err := jwk.UnmarshalJSON(raw); err != nil || jwk.Use == "enc" {
-			continue
+	ks = &keySet{}
+	for _, raw := range raws {
+		k, ok, weak := parseJWK(raw)
+		if weak != nil {
+			refused = append(refused, weak)
 		}
-		if !jwk.IsPublic() {
-			pub := jwk.Public()
-			jwk = pub
-		}
-		switch jwk.Key.(type) {
-		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
-			ks.keys = append(ks.keys, key{kid: jwk.KeyID, alg: jwk.Algorithm, pub: jwk.Key})
+		if ok {
+			ks.keys = append(ks.keys, k)
 		}
 	}
-	if len(ks.keys) == 0 {
-		return nil, errors.New("JWKS holds no usable signature key")
+	return ks, refused, nil
+}
+
+// jwkList splits a JWK set into its keys; a single JWK (it has "kty") is a
+// set of one. Anything else, such as {} or an error object a server answers
+// with status 200, is not a key set: a fetch of it fails and keeps the
+// cached keys rather than withdrawing them.
+func jwkList(data []byte) ([]json.RawMessage, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("JWKS is not a JSON object: %w", err)
 	}
-	return ks, nil
+	raw, ok := doc["keys"]
+	if !ok {
+		if _, ok := doc["kty"]; ok {
+			return []json.RawMessage{data}, nil
+		}
+		return nil, errors.New(`JWKS has neither "keys" nor "kty"`)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil || list == nil {
+		return nil, errors.New(`JWKS "keys" is not an array`)
+	}
+	return list, nil
+}
+
+// parseJWK reads one JWK; ok is false when it is malformed, of an
+// unsupported type, not meant for verifying signatures, or too weak (then
+// weak says why, naming the kid).
+func parseJWK(raw json.RawMessage) (k key, ok bool, weak error) {
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(raw); err != nil || jwk.Use == "enc" {
+		return key{}, false, nil
+	}
+	// go-jose drops key_ops (RFC 7517 4.3). When present it must permit
+	// "verify", exactly as written; a key_ops that is not a list of strings
+	// makes the key malformed.
+	var ops struct {
+		KeyOps *[]string `json:"key_ops"`
+	}
+	if err := json.Unmarshal(raw, &ops); err != nil || (ops.KeyOps != nil && !slices.Contains(*ops.KeyOps, "verify")) {
+		return key{}, false, nil
+	}
+	if !jwk.IsPublic() {
+		jwk = jwk.Public()
+	}
+	switch jwk.Key.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		if err := checkRSASize(jwk.Key); err != nil {
+			return key{}, false, fmt.Errorf("key %q: %w", jwk.KeyID, err)
+		}
+		return key{kid: jwk.KeyID, alg: jwk.Algorithm, pub: jwk.Key}, true, nil
+	}
+	return key{}, false, nil
 }
 
 // parsePEM reads every PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE block.
@@ -135,6 +210,9 @@ func parsePEM(data []byte) ([]key, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if err := checkRSASize(pub); err != nil {
+			return nil, fmt.Errorf("PEM block %d: %w", len(out)+1, err)
 		}
 		switch pub.(type) {
 		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"crypto"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"strings"
@@ -32,10 +34,27 @@ type verifier struct {
 	maxSize   int
 }
 
+// strictPSS returns RSA-PSS methods that verify only a salt as long as the
+// hash (RFC 7518 3.5). golang-jwt's registered PS256/384/512 accept any salt
+// length; they are shared by the whole process, so the verifier keeps its
+// own copies in its method table instead of changing them.
+func strictPSS() map[string]jwt.SigningMethod {
+	out := make(map[string]jwt.SigningMethod, 3)
+	for name, h := range map[string]crypto.Hash{"PS256": crypto.SHA256, "PS384": crypto.SHA384, "PS512": crypto.SHA512} {
+		salt := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
+		out[name] = &jwt.SigningMethodRSAPSS{SigningMethodRSA: &jwt.SigningMethodRSA{Name: name, Hash: h}, Options: salt, VerifyOptions: salt}
+	}
+	return out
+}
+
 func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
 	methods := make(map[string]jwt.SigningMethod, len(cfg.Algorithms))
+	pss := strictPSS()
 	for _, a := range cfg.Algorithms {
 		methods[a] = jwt.GetSigningMethod(a) // known: Config.checkAlgorithms
+		if m := pss[a]; m != nil {
+			methods[a] = m
+		}
 	}
 	return &verifier{
 		methods: methods, types: cfg.Types, issuers: issuers, audiences: cfg.Audiences, leeway: cfg.Leeway,
