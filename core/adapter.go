@@ -71,6 +71,9 @@ type Decision struct {
 // verifies it, applies the cross-site rule to cookie tokens and plans the
 // older-domain cleanup. Adapter API: middlewares call it once per request.
 func (g *Gate) Check(r Request, opt CheckOptions) Decision {
+	if !g.cfg.AuthenticatePreflight && isPreflight(r) {
+		return Decision{} // anonymous: a preflight never carries credentials
+	}
 	var firstErr *Error
 	if g.cfg.Transfer != TransferCookie {
 		s, e := g.fromHeaders(r)
@@ -100,4 +103,10 @@ func (g *Gate) Check(r Request, opt CheckOptions) Decision {
 // Adapter API.
 func WithSession(ctx context.Context, s *Session) context.Context {
 	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+// isPreflight reports whether r is a CORS preflight (Fetch standard): an
+// OPTIONS request with Origin and Access-Control-Request-Method.
+func isPreflight(r Request) bool {
+	return r.Method() == "OPTIONS" && len(r.Header("Origin")) > 0 && len(r.Header("Access-Control-Request-Method")) > 0
 }

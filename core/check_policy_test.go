@@ -64,6 +64,11 @@ var policyRows = []policyRow{
 	{name: "optional, valid cookie: its session", optional: true, header: h("Cookie", "sid={alice}"), status: 200, sub: "alice"},
 	{name: "optional, a cookie on a cross-site POST: refused, not anonymous", optional: true, method: "POST", header: h("Cookie", "sid={alice}", "Sec-Fetch-Site", cross, "Origin", evil), status: 403, err: ErrCrossSite},
 
+	// CORS preflight.
+	{name: "CORS preflight without a token: allowed anonymously", method: "OPTIONS", header: h("Origin", evil, "Access-Control-Request-Method", "GET"), status: 200},
+	{name: "CORS preflight with a junk bearer: allowed anonymously, nothing verified", method: "OPTIONS", header: h("Origin", evil, "Access-Control-Request-Method", "GET", "Authorization", "Bearer {junk}"), status: 200},
+	{name: "OPTIONS without Access-Control-Request-Method is no preflight: 401 no token", method: "OPTIONS", header: h("Origin", evil), status: 401, err: ErrNoToken},
+
 	// Two Authorization headers.
 	{name: "two Authorization headers plus a valid session cookie, TransferAny: 400", header: h("Authorization", "Bearer {bob}", "Authorization", "Bearer {bob}", "Cookie", "sid={alice}"), status: 400, err: ErrMalformedRequest},
 	{name: "two Authorization headers plus a valid session cookie, TransferHeader: 400", transfer: TransferHeader, header: h("Authorization", "Bearer {bob}", "Authorization", "Bearer {bob}", "Cookie", "sid={alice}"), status: 400, err: ErrMalformedRequest},

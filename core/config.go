@@ -99,6 +99,13 @@ type Config struct {
 	// DisableCrossSiteProtection turns off the check that refuses
 	// cookie-borne tokens on unsafe methods from untrusted cross-site origins.
 	DisableCrossSiteProtection bool
+	// AuthenticatePreflight makes CORS preflight requests (OPTIONS with
+	// Origin and Access-Control-Request-Method) need a session like any
+	// other. Default false: browsers never send credentials on a preflight,
+	// so the gate lets it through anonymously for the CORS middleware in
+	// front of it to answer; refusing it would fail every cross-origin call
+	// that sends an Authorization header.
+	AuthenticatePreflight bool
 
 	// JWKS tunes key fetching.
 	JWKS JWKSOptions

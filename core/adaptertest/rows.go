@@ -610,12 +610,31 @@ var optionalRows = []row{
 		want: noToken,
 	},
 	{
-		name:   "skipper: a skipped CORS preflight (OPTIONS) passes without a token",
-		opts:   Options{SkipPath: "/preflight"},
+		name:   "cors: a preflight passes through anonymously without a Skipper",
 		method: http.MethodOptions,
-		path:   "/preflight",
-		header: headers{{"Origin", "https://www.example.test"}, {"Access-Control-Request-Method", "POST"}},
-		want:   anonymous,
+		header: headers{{"Origin", "https://www.example.test"}, {"Access-Control-Request-Method", "GET"},
+			{"Access-Control-Request-Headers", "authorization"}},
+		want: anonymous,
+	},
+	{
+		name:   "cors: a preflight is never verified, even carrying a junk Authorization header",
+		method: http.MethodOptions,
+		header: headers{{"Origin", "https://www.example.test"}, {"Access-Control-Request-Method", "POST"},
+			{"Authorization", "Bearer garbage"}},
+		want: anonymous,
+	},
+	{
+		name:   "cors: an OPTIONS request that is not a preflight (no Access-Control-Request-Method) needs a session",
+		method: http.MethodOptions,
+		header: headers{{"Origin", "https://www.example.test"}},
+		want:   noToken,
+	},
+	{
+		name:   "cors: with AuthenticatePreflight a preflight needs a session like any request",
+		config: core.Config{AuthenticatePreflight: true},
+		method: http.MethodOptions,
+		header: headers{{"Origin", "https://www.example.test"}, {"Access-Control-Request-Method", "GET"}},
+		want:   noToken,
 	},
 }
 
