@@ -2,7 +2,10 @@ package adaptertest
 
 import (
 	"bytes"
+	"crypto/elliptic"
 	"encoding/base64"
+	"maps"
+	"math/big"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,11 +18,12 @@ import (
 // row runs, so every time in it is relative to that moment.
 type tok struct {
 	sub       string
-	jti       string        // the session ID, to tell two tokens of one subject apart
-	issued    time.Duration // iat relative to now: -time.Hour is an hour ago
-	ttl       time.Duration // from iat to exp; 0: the issuer's 15 minutes
-	notBefore time.Duration // nbf relative to now; 0: no nbf
-	iss       string        // an issuer other than the fixture's
+	jti       string         // the session ID, to tell two tokens of one subject apart
+	extra     map[string]any // claims merged last, overriding the ones above
+	issued    time.Duration  // iat relative to now: -time.Hour is an hour ago
+	ttl       time.Duration  // from iat to exp; 0: the issuer's 15 minutes
+	notBefore time.Duration  // nbf relative to now; 0: no nbf
+	iss       string         // an issuer other than the fixture's
 	aud       []string
 	kid       string // a key ID other than the signing key's
 	mangle    mangle // applied after signing
@@ -30,10 +34,12 @@ type tok struct {
 type mangle int
 
 const (
-	asSigned   mangle = iota
-	tampered          // the payload changed after signing
-	algNone           // re-headed with alg none and the signature dropped
-	critHeader        // a critical header extension nobody understands
+	asSigned     mangle = iota
+	tampered            // the payload changed after signing
+	algNone             // re-headed with alg none and the signature dropped
+	critHeader          // a critical header extension nobody understands
+	loosePadding        // the signature's last character spelled with non-zero padding bits
+	highS               // the ECDSA signature (r, s) rewritten as its twin (r, n-s)
 )
 
 func valid(sub string) tok { return tok{sub: sub} }
@@ -72,8 +78,12 @@ func (f *Fixture) mint(t testing.TB, k tok) string {
 	if k.notBefore != 0 {
 		c.NotBefore = now.Add(k.notBefore)
 	}
-	if k.jti != "" {
-		c.Extra = map[string]any{"jti": k.jti}
+	if k.jti != "" || k.extra != nil {
+		c.Extra = map[string]any{}
+		if k.jti != "" {
+			c.Extra["jti"] = k.jti
+		}
+		maps.Copy(c.Extra, k.extra)
 	}
 	s := f.Token(t, c)
 	switch k.mangle {
@@ -83,6 +93,10 @@ func (f *Fixture) mint(t testing.TB, k tok) string {
 		return noneAlg(s)
 	case critHeader:
 		return withHeader(s, `"crit":["exp-ext"],"exp-ext":1`)
+	case loosePadding:
+		return withLoosePadding(s)
+	case highS:
+		return withHighS(s)
 	}
 	return s
 }
@@ -125,4 +139,25 @@ func withHeader(tok, member string) string {
 	h, _ := base64.RawURLEncoding.DecodeString(parts[0])
 	h = append(h[:len(h)-1], []byte(","+member+"}")...)
 	return base64.RawURLEncoding.EncodeToString(h) + "." + parts[1] + "." + parts[2]
+}
+
+// withLoosePadding spells the last character of the signature with non-zero
+// padding bits: the same bytes to a lenient decoder, another string.
+func withLoosePadding(tok string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, tok[len(tok)-1])
+	// An ES256 signature is 64 bytes: its last character carries 4 bits and 2
+	// padding bits, so setting the lowest bit keeps the decoded bytes.
+	return tok[:len(tok)-1] + string(alphabet[i|1])
+}
+
+// withHighS rewrites an ES256 signature (r, s) as (r, n-s), which verifies
+// as well.
+func withHighS(tok string) string {
+	i := strings.LastIndexByte(tok, '.')
+	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	s := new(big.Int).SetBytes(sig[32:])
+	s.Sub(elliptic.P256().Params().N, s)
+	s.FillBytes(sig[32:])
+	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
 }
