@@ -21,10 +21,11 @@ type wsModule struct {
 	File *modfile.File
 }
 
-// Published reports whether the module is released to users: core and the
-// adapters. Examples, tests and tools are not.
+// Published reports whether the module is released to users: core, the
+// adapters, sessions and the session stores. Examples, tests, benchmarks and
+// tools are not.
 func (m wsModule) Published() bool {
-	return m.Dir == "core" || strings.HasPrefix(m.Dir, "adapters/")
+	return m.Dir == "core" || m.Dir == "sessions" || strings.HasPrefix(m.Dir, "adapters/") || strings.HasPrefix(m.Dir, "stores/")
 }
 
 // Tag is the module's tag for version v, as the go command expects for a

@@ -1,0 +1,3 @@
+module github.com/sessiongate/sessiongate/sessions
+
+go 1.25.0
