@@ -101,15 +101,7 @@ const (
 // String returns the trigger as a metric label: start, scheduled or
 // unknown_kid.
 func (t JWKSTrigger) String() string {
-	switch t {
-	case JWKSAtStart:
-		return "start"
-	case JWKSScheduled:
-		return "scheduled"
-	case JWKSUnknownKid:
-		return "unknown_kid"
-	}
-	return "JWKSTrigger(" + strconv.Itoa(int(t)) + ")"
+	return enumLabel("JWKSTrigger", int(t), "start", "scheduled", "unknown_kid")
 }
 
 // JWKSOutcome is what a fetch attempt came to.
@@ -134,17 +126,16 @@ const (
 // String returns the outcome as a metric label: fetched, no_usable_keys,
 // failed or limited.
 func (o JWKSOutcome) String() string {
-	switch o {
-	case JWKSFetched:
-		return "fetched"
-	case JWKSNoUsableKeys:
-		return "no_usable_keys"
-	case JWKSFetchFailed:
-		return "failed"
-	case JWKSFetchLimited:
-		return "limited"
+	return enumLabel("JWKSOutcome", int(o), "fetched", "no_usable_keys", "failed", "limited")
+}
+
+// enumLabel names value v of an enumeration that counts from 1; a value
+// outside it is written as typ(v).
+func enumLabel(typ string, v int, names ...string) string {
+	if v >= 1 && v <= len(names) {
+		return names[v-1]
 	}
-	return "JWKSOutcome(" + strconv.Itoa(int(o)) + ")"
+	return typ + "(" + strconv.Itoa(v) + ")"
 }
 
 func (o *JWKSOptions) defaults() error {
