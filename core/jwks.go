@@ -101,15 +101,7 @@ const (
 // String returns the trigger as a metric label: start, scheduled or
 // unknown_kid.
 func (t JWKSTrigger) String() string {
-	switch t {
-	case JWKSAtStart:
-		return "start"
-	case JWKSScheduled:
-		return "scheduled"
-	case JWKSUnknownKid:
-		return "unknown_kid"
-	}
-	return "JWKSTrigger(" + strconv.Itoa(int(t)) + ")"
+	return enumLabel("JWKSTrigger", int(t), "start", "scheduled", "unknown_kid")
 }
 
 // JWKSOutcome is what a fetch attempt came to.
@@ -134,17 +126,16 @@ const (
 // String returns the outcome as a metric label: fetched, no_usable_keys,
 // failed or limited.
 func (o JWKSOutcome) String() string {
-	switch o {
-	case JWKSFetched:
-		return "fetched"
-	case JWKSNoUsableKeys:
-		return "no_usable_keys"
-	case JWKSFetchFailed:
-		return "failed"
-	case JWKSFetchLimited:
-		return "limited"
+	return enumLabel("JWKSOutcome", int(o), "fetched", "no_usable_keys", "failed", "limited")
+}
+
+// enumLabel names value v of an enumeration that counts from 1; a value
+// outside it is written as typ(v).
+func enumLabel(typ string, v int, names ...string) string {
+	if v >= 1 && v <= len(names) {
+		return names[v-1]
 	}
-	return "JWKSOutcome(" + strconv.Itoa(int(o)) + ")"
+	return typ + "(" + strconv.Itoa(v) + ")"
 }
 
 func (o *JWKSOptions) defaults() error {
@@ -292,7 +283,7 @@ func (c *jwksCache) start() {
 				return
 			case <-t.C:
 			}
-			if err := c.refresh(true); err != nil {
+			if err := c.refresh(false); err != nil {
 				failures++
 			} else {
 				failures = 0
@@ -322,18 +313,14 @@ func (c *jwksCache) interval() time.Duration {
 	return c.opts.RefreshInterval
 }
 
-// refresh fetches the key set now. A scheduled fetch (New's first, then the
-// refresher's) always fetches, on its own. An on-demand one (scheduled
-// false, for a request while no keys are cached) goes through the
-// unknown-key limit and shares its fetch with concurrent on-demand callers.
-// A failed fetch keeps the last good keys; a set without usable keys
-// replaces them (see store).
-func (c *jwksCache) refresh(scheduled bool) error {
-	if !scheduled {
-		return c.demand(c.fetchesStarted())
-	}
+// refresh fetches the key set now, for New (atStart) or the background
+// refresher. It always fetches, on its own: it never joins an on-demand
+// fetch, so it never gets the unknown-key limit's refusal. A failed fetch
+// keeps the last good keys; a set without usable keys replaces them (see
+// store).
+func (c *jwksCache) refresh(atStart bool) error {
 	trigger := JWKSScheduled
-	if !c.started.Load() {
+	if atStart {
 		trigger = JWKSAtStart
 	}
 	return c.fetchAndStore(trigger)
@@ -376,12 +363,6 @@ func (c *jwksCache) allow() bool {
 	}
 	c.budgetFull = full.Add(c.opts.UnknownKeyCooldown)
 	return true
-}
-
-func (c *jwksCache) fetchesStarted() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.fetches
 }
 
 // fetchAndStore runs one fetch under the next sequence number, stores its

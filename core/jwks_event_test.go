@@ -62,11 +62,11 @@ func TestJWKSOnFetchReportsEveryAttempt(t *testing.T) {
 			JWKSEvent{Trigger: JWKSUnknownKid, Outcome: JWKSFetchLimited}, false},
 		{"a scheduled refresh against a failing server: scheduled, failed, with the reason", func() {
 			srv.set(func(s *keyServer) { s.status = 500 })
-			g.caches[0].refresh(true)
+			backgroundRefresh(g)
 		}, JWKSEvent{Trigger: JWKSScheduled, Outcome: JWKSFetchFailed}, true},
 		{"a scheduled refresh bringing an empty set: scheduled, no usable keys, 0 keys", func() {
 			srv.set(func(s *keyServer) { s.status, s.body = 200, `{"keys":[]}` })
-			g.caches[0].refresh(true)
+			backgroundRefresh(g)
 		}, JWKSEvent{Trigger: JWKSScheduled, Outcome: JWKSNoUsableKeys}, false},
 	}
 	for i, st := range steps {

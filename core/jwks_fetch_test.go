@@ -21,6 +21,10 @@ const (
 	logFailed    = "fetching JWKS failed"
 )
 
+// backgroundRefresh runs, now, the fetch the background refresher of g's
+// first issuer would run next.
+func backgroundRefresh(g *Gate) error { return g.caches[0].refresh(false) }
+
 func TestJWKSNoUsableKeyWithdrawsCachedKeys(t *testing.T) {
 	k := testKeys()
 	withdrawals := []struct{ name, body string }{
@@ -44,7 +48,7 @@ func TestJWKSNoUsableKeyWithdrawsCachedKeys(t *testing.T) {
 		name  string
 		fetch func(t *testing.T, g *Gate)
 	}{
-		{"scheduled refresh", func(t *testing.T, g *Gate) { g.caches[0].refresh(true) }},
+		{"scheduled refresh", func(t *testing.T, g *Gate) { backgroundRefresh(g) }},
 		{"fetch on an unknown kid", func(t *testing.T, g *Gate) { verifyVia(g, tokenWithKid(t, "x-1", k.attacker)) }},
 	}
 	known := tokenWithKid(t, "ec-1", k.ec256)
@@ -90,9 +94,9 @@ func TestJWKSNoUsableKeyWithdrawsCachedKeys(t *testing.T) {
 	t.Run("a fetch failing after a withdrawal does not claim to keep last good keys", func(t *testing.T) {
 		g, srv, logs := setup(t)
 		srv.set(func(s *keyServer) { s.body = `{"keys":[]}` })
-		g.caches[0].refresh(true)
+		backgroundRefresh(g)
 		srv.set(func(s *keyServer) { s.status = 500 })
-		g.caches[0].refresh(true)
+		backgroundRefresh(g)
 		if l := logs.String(); !strings.Contains(l, logFailed) || strings.Contains(l, logKeptKeys) {
 			t.Errorf("want the failure logged without a claim to keep keys; log:\n%s", l)
 		}
@@ -101,12 +105,12 @@ func TestJWKSNoUsableKeyWithdrawsCachedKeys(t *testing.T) {
 	t.Run("keys published again after a withdrawal verify on the next fetch", func(t *testing.T) {
 		g, srv, _ := setup(t)
 		srv.set(func(s *keyServer) { s.body = `{"keys":[]}` })
-		g.caches[0].refresh(true)
+		backgroundRefresh(g)
 		if err := verifyVia(g, known); !isKind(err, ErrUnknownKey) {
 			t.Fatalf("while withdrawn: %v, want ErrUnknownKey", err)
 		}
 		srv.set(func(s *keyServer) { s.body = oneKeyJWKS() })
-		g.caches[0].refresh(true)
+		backgroundRefresh(g)
 		if err := verifyVia(g, known); err != nil {
 			t.Errorf("published again: %v, want accepted", err)
 		}
@@ -148,7 +152,7 @@ func TestJWKSNoUsableKeyAtStart(t *testing.T) {
 			t.Errorf("want the empty set logged as no keys loaded yet; log:\n%s", l)
 		}
 		srv.set(func(s *keyServer) { s.body = oneKeyJWKS() })
-		g.caches[0].refresh(true)
+		backgroundRefresh(g)
 		if err := verifyVia(g, known); err != nil {
 			t.Errorf("after keys are published: %v, want accepted", err)
 		}

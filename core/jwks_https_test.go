@@ -37,6 +37,32 @@ func tlsKeyServer(t *testing.T, body func(*http.Request) string) *httptest.Serve
 	return srv
 }
 
+// startGate runs New(cfg) with a fixed clock and a quiet logger. When ok,
+// New must succeed (the gate is closed when the test ends) and tok must
+// verify; otherwise New must fail with ErrKeysUnavailable.
+func startGate(t *testing.T, cfg Config, ok bool, tok string) {
+	t.Helper()
+	cfg.Clock, cfg.Logger = fixedClock, quietLogger
+	g, err := New(cfg)
+	if !ok {
+		if err == nil {
+			g.Close()
+			t.Fatal("New succeeded: keys were fetched")
+		}
+		if !errors.Is(err, ErrKeysUnavailable) {
+			t.Errorf("New: %v, want ErrKeysUnavailable", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { g.Close() })
+	if err := verifyVia(g, tok); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+}
+
 func TestJWKSRedirectsNeverLeaveHTTPS(t *testing.T) {
 	k := testKeys()
 	known := tokenWithKid(t, "ec-1", k.ec256)
@@ -98,25 +124,7 @@ func TestJWKSRedirectsNeverLeaveHTTPS(t *testing.T) {
 			client := keysTLS.Client() // trusts the test certificate every httptest TLS server shares
 			client.CheckRedirect = row.userCheck
 			checksBefore := userChecks.Load()
-			g, err := New(Config{Issuers: []Issuer{{Name: issA, JWKSURL: row.start(t)}}, Clock: fixedClock, Logger: quietLogger,
-				JWKS: JWKSOptions{HTTPClient: client}})
-			if row.ok {
-				if err != nil {
-					t.Fatalf("New: %v", err)
-				}
-				defer g.Close()
-				if err := verifyVia(g, known); err != nil {
-					t.Errorf("Verify: %v", err)
-				}
-			} else {
-				if err == nil {
-					g.Close()
-					t.Fatal("New succeeded: keys were fetched through the redirect")
-				}
-				if !errors.Is(err, ErrKeysUnavailable) {
-					t.Errorf("New: %v, want ErrKeysUnavailable", err)
-				}
-			}
+			startGate(t, Config{Issuers: []Issuer{{Name: issA, JWKSURL: row.start(t)}}, JWKS: JWKSOptions{HTTPClient: client}}, row.ok, known)
 			if !row.plainFetch && plain.hits.Load() != before {
 				t.Error("the plain-HTTP key server was reached")
 			}
@@ -171,27 +179,10 @@ func TestJWKSDiscoveryFromHTTPSIssuerRequiresHTTPSJWKSURI(t *testing.T) {
 			})
 			issuer = srv.URL
 			before := plain.hits.Load()
-			g, err := New(Config{Issuers: []Issuer{{Name: issuer, Discovery: true}}, Clock: fixedClock, Logger: quietLogger,
-				JWKS: JWKSOptions{HTTPClient: srv.Client()}})
+			tok := sign(t, "ES256", "ec-1", k.ec256, claimsFor(issuer), nil)
+			startGate(t, Config{Issuers: []Issuer{{Name: issuer, Discovery: true}}, JWKS: JWKSOptions{HTTPClient: srv.Client()}}, row.ok, tok)
 			if plain.hits.Load() != before {
 				t.Error("the plain-HTTP jwks_uri was fetched")
-			}
-			if !row.ok {
-				if err == nil {
-					g.Close()
-					t.Fatal("New succeeded")
-				}
-				if !errors.Is(err, ErrKeysUnavailable) {
-					t.Errorf("New: %v, want ErrKeysUnavailable", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("New: %v", err)
-			}
-			defer g.Close()
-			if err := verifyVia(g, sign(t, "ES256", "ec-1", k.ec256, claimsFor(issuer), nil)); err != nil {
-				t.Errorf("Verify: %v", err)
 			}
 		})
 	}

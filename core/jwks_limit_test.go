@@ -76,7 +76,7 @@ func TestJWKSNewKidIsNeverRememberedAgainstAnOlderFetch(t *testing.T) {
 		hold := make(chan struct{})
 		srv.set(oneKeyJWKS(), hold)
 		scheduled := make(chan error, 1)
-		go func() { scheduled <- g.caches[0].refresh(true) }()
+		go func() { scheduled <- backgroundRefresh(g) }()
 		<-srv.arrived         // the scheduled fetch has the old key set in hand
 		srv.set(rotated, nil) // the issuer rotates ec-2 in; later requests are answered at once
 		verified := make(chan error, 1)
@@ -120,7 +120,7 @@ func TestJWKSNewKidIsNeverRememberedAgainstAnOlderFetch(t *testing.T) {
 		<-clock.held
 		before := srv.hits.Load()
 		scheduled := make(chan error, 1)
-		go func() { scheduled <- g.caches[0].refresh(true) }()
+		go func() { scheduled <- backgroundRefresh(g) }()
 		var err error
 		select {
 		case err = <-scheduled:
