@@ -46,6 +46,7 @@ func (v request) Query(name string) string {
 // v1.51, which has no All.
 func (v request) Header(name string) []string {
 	var out []string
+	//lint:ignore SA1019 All does not exist in fasthttp v1.51, the version this module supports.
 	v.r.Header.VisitAll(func(k, val []byte) {
 		if len(k) == len(name) && strings.EqualFold(string(k), name) {
 			out = append(out, string(val))
