@@ -44,8 +44,9 @@ var (
 	// ErrClaims: a required claim is missing or has the wrong type, or the
 	// Config.ValidateClaims hook refused the session.
 	ErrClaims = errors.New("session token claims invalid")
-	// ErrKeysUnavailable: the issuer's keys could not be fetched and none are
-	// cached; the request may succeed later (503).
+	// ErrKeysUnavailable: the issuer's keys could not be fetched and none
+	// are cached, or the token names a kid that could not be checked while
+	// the key server is failing; the request may succeed later (503).
 	ErrKeysUnavailable = errors.New("session keys unavailable")
 	// ErrCrossSite: a cookie-borne token arrived on an unsafe method from a
 	// cross-site origin that is not trusted (403).
