@@ -19,6 +19,13 @@ var precedenceRows = []row{
 		want:   keysUnavailable,
 	},
 	{
+		name:   "a new kid while the key server is down is 503 (retry), not 401 (drop the session)",
+		keys:   keysDownAfterStart,
+		tokens: []tok{{sub: "alice", kid: "rotated-in"}},
+		header: headers{{"Authorization", "Bearer {token}"}},
+		want:   keysUnavailable,
+	},
+	{
 		name:   "precedence: a bare Bearer beside a cookie while keys are unavailable is 503",
 		keys:   keysDownFromStart,
 		tokens: []tok{valid("alice")},
