@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -58,7 +59,9 @@ func normalizeHost(raw string) (string, error) {
 		return "", errDomainIP
 	}
 	ascii, err := idna.Lookup.ToASCII(s)
-	if err != nil || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") || strings.HasSuffix(ascii, ".") {
+	// idna encodes invalid UTF-8 (a %-escape such as %80 in a URL) as if it
+	// were U+FFFD, without an error; the result would not normalise again.
+	if err != nil || !utf8.ValidString(s) || ascii == "" || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") || strings.HasSuffix(ascii, ".") {
 		return "", errDomainMalformed // IDNA maps "。" to "."; "com.." kept a dot
 	}
 	// A browser parses a host whose last label is a number as IPv4 (WHATWG
