@@ -49,3 +49,19 @@ func TestNewRefusesCookieDomainsFoundByFuzzing(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRefusesAJWKSWhoseOnlyKeyIsUnusable: FuzzParseJWKS found that an RSA
+// JWK with an empty modulus was taken as a key. A static JWKS holding only
+// such a key gave a gate that refused every token as a bad signature instead
+// of a configuration error naming the issuer.
+func TestNewRefusesAJWKSWhoseOnlyKeyIsUnusable(t *testing.T) {
+	const jwks = `{"keys":[{"kty":"RSA","n":"","e":"AQAB"}]}`
+	g, err := New(Config{Issuers: []Issuer{{Name: issA, JWKS: jwks}}, Clock: fixedClock, Logger: quietLogger})
+	if err == nil {
+		g.Close()
+		t.Fatalf("New accepted the JWKS %s", jwks)
+	}
+	if !errors.Is(err, ErrConfig) {
+		t.Errorf("New: %v, want ErrConfig", err)
+	}
+}

@@ -98,6 +98,9 @@ func parseJWKS(data []byte) (*keySet, error) {
 			pub := jwk.Public()
 			jwk = pub
 		}
+		if p, ok := jwk.Key.(*rsa.PublicKey); ok && (p.N == nil || p.N.Sign() <= 0 || p.E < 2) {
+			continue // go-jose takes "n":"" as modulus 0: a key that verifies nothing
+		}
 		switch jwk.Key.(type) {
 		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
 			ks.keys = append(ks.keys, key{kid: jwk.KeyID, alg: jwk.Algorithm, pub: jwk.Key})
