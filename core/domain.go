@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -74,7 +75,9 @@ func normalizeHost(raw string) (string, error) {
 		return "", errDomainIP
 	}
 	ascii, err := idna.Lookup.ToASCII(s)
-	if err != nil || ascii == "" {
+	// idna encodes invalid UTF-8 (a %-escape such as %80 in a URL) as if it
+	// were U+FFFD, without an error; the result would not normalise again.
+	if err != nil || !utf8.ValidString(s) || ascii == "" {
 		return "", errDomainMalformed
 	}
 	if err := dnsShape(ascii); err != nil {

@@ -20,6 +20,7 @@ func TestNewRefusesCookieDomainsFoundByFuzzing(t *testing.T) {
 		{"hex IPv4 a browser reads as 127.0.0.1: 0x7f.1", "0x7f.1"},
 		{"a dotted quad with a leading zero: 1.2.3.04", "1.2.3.04"},
 		{"a last label 0x, which a browser reads as a number: example.0x", "example.0x"},
+		{"an invalid UTF-8 byte from a %-escape in a URL: A://0.%80", "A://0.%80"},
 	}
 	for _, row := range rows {
 		for _, field := range []string{"CookieDomain", "OlderCookieDomain"} {
@@ -46,5 +47,21 @@ func TestNewRefusesCookieDomainsFoundByFuzzing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestNewRefusesAJWKSWhoseOnlyKeyIsUnusable: FuzzParseJWKS found that an RSA
+// JWK with an empty modulus was taken as a key. A static JWKS holding only
+// such a key gave a gate that refused every token as a bad signature instead
+// of a configuration error naming the issuer.
+func TestNewRefusesAJWKSWhoseOnlyKeyIsUnusable(t *testing.T) {
+	const jwks = `{"keys":[{"kty":"RSA","n":"","e":"AQAB"}]}`
+	g, err := New(Config{Issuers: []Issuer{{Name: issA, JWKS: jwks}}, Clock: fixedClock, Logger: quietLogger})
+	if err == nil {
+		g.Close()
+		t.Fatalf("New accepted the JWKS %s", jwks)
+	}
+	if !errors.Is(err, ErrConfig) {
+		t.Errorf("New: %v, want ErrConfig", err)
 	}
 }
