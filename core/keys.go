@@ -98,8 +98,8 @@ func parseJWKS(data []byte) (*keySet, error) {
 			pub := jwk.Public()
 			jwk = pub
 		}
-		if p, ok := jwk.Key.(*rsa.PublicKey); ok && (p.N == nil || p.N.Sign() <= 0 || p.E < 2) {
-			continue // go-jose takes "n":"" as modulus 0: a key that verifies nothing
+		if p, ok := jwk.Key.(*rsa.PublicKey); ok && (p.N == nil || p.N.Sign() == 0) {
+			continue // go-jose refuses e < 2 but takes "n":"" as modulus 0
 		}
 		switch jwk.Key.(type) {
 		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
