@@ -106,6 +106,22 @@ var tossingRows = []row{
 	},
 }
 
+// Header shapes the fuzzers pinned at parser level.
+var shapeRows = []row{
+	{
+		name:   "two bearer tokens in one Authorization line are a malformed token",
+		tokens: []tok{valid("alice")},
+		header: headers{{"Authorization", "Bearer {token}, Bearer {token}"}},
+		want:   invalid(core.ErrMalformed, "the session token is malformed"),
+	},
+	{
+		name:   "empty session cookie values are skipped, the real one is read",
+		tokens: []tok{valid("alice")},
+		header: headers{{"Cookie", `sid=; sid=""; sid={token}`}},
+		want:   session("alice", core.SourceCookie),
+	},
+}
+
 // junkCookies is n distinct malformed values of the session cookie.
 func junkCookies(n int) string {
 	var b strings.Builder
