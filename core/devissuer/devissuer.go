@@ -560,8 +560,13 @@ func normalizeOrigin(o string) string {
 type Server struct {
 	*Issuer
 	srv  *http.Server
+	addr net.Addr
 	done chan struct{}
 }
+
+// Addr returns the address the server listens on (with the port chosen
+// when Start was given port 0).
+func (s *Server) Addr() net.Addr { return s.addr }
 
 // Start listens on addr (default "127.0.0.1:0") and serves the issuer there.
 // An addr whose host is not a loopback IP or "localhost" (":8081" and
@@ -581,7 +586,7 @@ func Start(addr string, cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
-	s := &Server{Issuer: iss, srv: &http.Server{Handler: iss.Handler(), ReadHeaderTimeout: 5 * time.Second}, done: make(chan struct{})}
+	s := &Server{Issuer: iss, srv: &http.Server{Handler: iss.Handler(), ReadHeaderTimeout: 5 * time.Second}, addr: ln.Addr(), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		s.srv.Serve(ln)
