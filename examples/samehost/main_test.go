@@ -3,12 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -17,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sessiongate/sessiongate/core"
 	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
@@ -25,21 +19,15 @@ import (
 // host-only, as `make issuer ISSUER_FLAGS='-cookie-name cbo_session_token'` does.
 func startIssuer(t *testing.T) *devissuer.Server {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	writer, err := core.New(core.Config{
-		Issuers:     []core.Issuer{{Name: "cookie-writer", PublicKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}},
-		CookieNames: []string{"cbo_session_token"},
-		Cookie:      core.CookieAttributes{Insecure: true},
-	})
+	cookies, err := devissuer.PlainHTTPCookies("cbo_session_token", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := devissuer.Start("", devissuer.Config{Key: key, Cookies: writer.Cookies(), CookieName: "cbo_session_token"})
+	iss, err := devissuer.Start("", devissuer.Config{Cookies: cookies, CookieName: "cbo_session_token"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { iss.Close(); writer.Close() })
+	t.Cleanup(func() { iss.Close() })
 	return iss
 }
 

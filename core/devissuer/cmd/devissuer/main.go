@@ -109,8 +109,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Issuer: o.issuer, Key: key, TTL: o.ttl, Audience: o.audiences,
 		AllowedHosts: o.hosts, CORSOrigins: o.origins, CookieName: o.cookieName,
 	}
-	if cfg.Cookies, err = cookieWriter(key, o.cookieName, o.cookieDomain); err != nil {
-		return err
+	if cfg.Cookies, err = devissuer.PlainHTTPCookies(o.cookieName, o.cookieDomain); err != nil {
+		return fmt.Errorf("-cookie-name/-cookie-domain: %w", err)
 	}
 	srv, err := devissuer.Start(o.addr, cfg)
 	var opErr *net.OpError
