@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -14,11 +15,6 @@ const sedToken = `sed -E 's/.*"token":"([^"]+)".*/\1/'`
 // contains (the demo's test runs every command and checks both).
 func instructions(p ports, issuer string) string {
 	var b strings.Builder
-	loop := func(port int) string { return fmt.Sprintf("http://127.0.0.1:%d", port) }
-	named := func(host string, port int) string { return fmt.Sprintf("http://%s.example.test:%d", host, port) }
-	resolve := func(host string, port int) string {
-		return fmt.Sprintf("--resolve %s.example.test:%d:127.0.0.1", host, port)
-	}
 	fmt.Fprintf(&b, `
 sessiongate demo: the dev issuer and one example per scenario, on loopback. Ctrl-C stops everything.
 
@@ -29,50 +25,69 @@ Paste the indented lines into a shell; the comment after each says what it answe
 Get a token (the scenarios below use $TOKEN):
     TOKEN=$(curl -s '%[1]s/token?sub=alice' | %[2]s)
 `, issuer, sedToken)
+	for _, scenario := range []func(io.Writer, ports, string){scenario1, scenario2, scenario3, scenario4, scenario5} {
+		scenario(&b, p, issuer)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
 
-	s1, jar := loop(p.S1), "/tmp/sessiongate-demo.jar"
-	fmt.Fprintf(&b, `
+func loopback(port int) string { return fmt.Sprintf("http://127.0.0.1:%d", port) }
+
+func named(host string, port int) string { return fmt.Sprintf("http://%s.example.test:%d", host, port) }
+
+// resolve is curl's flag that maps a name to loopback for one port.
+func resolve(host string, port int) string {
+	return fmt.Sprintf("--resolve %s.example.test:%d:127.0.0.1", host, port)
+}
+
+func scenario1(w io.Writer, p ports, issuer string) {
+	fmt.Fprintf(w, `
 1. Same host, cookie: net/http (examples/samehost) on %[1]s
    Browser: open %[1]s/ and follow "Sign in as alice".
     curl -s -c %[2]s '%[3]s/login?sub=alice'
     curl -s -i -b %[2]s %[1]s/me   # 200 "alice" from the "cbo_session_token" cookie the issuer set for 127.0.0.1
     curl -s -i %[1]s/me   # 401 "WWW-Authenticate: Bearer"
     curl -s -i -b %[2]s -X POST -H 'Origin: https://evil.example' %[1]s/notes   # 403 "cross_site_request": a cookie on a POST from another site
-`, s1, jar, issuer)
+`, loopback(p.S1), "/tmp/sessiongate-demo.jar", issuer)
+}
 
-	s2, www := loop(p.S2), named("www", p.S2WWW)
-	fmt.Fprintf(&b, `
+func scenario2(w io.Writer, p ports, _ string) {
+	fmt.Fprintf(w, `
 2. www -> api, bearer header through CORS: Gin (examples/crossorigin) on %[1]s
    Browser: open %[2]s/, sign in, call the API (the page calls %[3]s).
     curl -s -i -H "Authorization: Bearer $TOKEN" %[1]s/me   # 200 "alice"
     curl -s -i -H 'Origin: %[2]s' %[1]s/me   # 401 "WWW-Authenticate: Bearer", readable by the page: "Access-Control-Expose-Headers: WWW-Authenticate"
     curl -s -i -X OPTIONS -H 'Origin: %[2]s' -H 'Access-Control-Request-Method: GET' -H 'Access-Control-Request-Headers: authorization' %[1]s/me   # 204 "Access-Control-Allow-Headers: Authorization": the preflight, answered before the gate
-`, s2, www, named("api", p.S2))
+`, loopback(p.S2), named("www", p.S2WWW), named("api", p.S2))
+}
 
-	fmt.Fprintf(&b, `
+func scenario3(w io.Writer, p ports, _ string) {
+	fmt.Fprintf(w, `
 3. shop -> payment, the token forwarded: Echo (examples/forwarding), shop on %[1]s, payment on %[2]s
     curl -s -i -X POST -H "Authorization: Bearer $TOKEN" %[1]s/checkout   # 200 "charged": payment verified the token the shop forwarded
     curl -s -i -H "Authorization: Bearer $TOKEN" %[2]s/me   # 200 "alice"
     curl -s -i -X POST %[1]s/checkout   # 401 "WWW-Authenticate: Bearer"
-`, loop(p.S3), loop(p.S3Payment))
+`, loopback(p.S3), loopback(p.S3Payment))
+}
 
-	api, api2, jar4 := named("api", p.S4), named("api2", p.S4API2), "/tmp/sessiongate-demo4.jar"
-	fmt.Fprintf(&b, `
+func scenario4(w io.Writer, p ports, _ string) {
+	fmt.Fprintf(w, `
 4. One cookie for api and api2: Fiber v2 (examples/sharedcookie) on %[1]s and %[2]s
    Browser: open %[1]s/, sign in, then follow the link to api2.
     curl -s -i -c %[3]s %[4]s -X POST -H "Authorization: Bearer $TOKEN" %[1]s/session   # 200 "Domain=example.test": api sets sid on the parent domain
     curl -s -i -b %[3]s %[5]s %[2]s/me   # 200 "alice" "cookie" "api2": the same cookie reaches api2
     curl -s -i %[6]s/me   # 401 "WWW-Authenticate: Bearer"
-`, api, api2, jar4, resolve("api", p.S4), resolve("api2", p.S4API2), loop(p.S4API2))
+`, named("api", p.S4), named("api2", p.S4API2), "/tmp/sessiongate-demo4.jar",
+		resolve("api", p.S4), resolve("api2", p.S4API2), loopback(p.S4API2))
+}
 
-	s5 := loop(p.S5)
-	fmt.Fprintf(&b, `
+func scenario5(w io.Writer, p ports, issuer string) {
+	fmt.Fprintf(w, `
 5. The cookie moved from host-only to the parent domain: Fiber v3 (examples/cookiemigration) on %[1]s
    Browser: open %[2]s/, press "Old session", "Sign in", then "GET /me".
     OLD=$(curl -s '%[3]s/token?sub=alice' | %[4]s)
     curl -s -i --cookie "sid=$OLD; sid=$TOKEN" %[1]s/me   # 200 "alice" "Max-Age=0": sid sent twice, the host-only copy is cleared
     curl -s -i %[1]s/me   # 401 "WWW-Authenticate: Bearer"
-
-`, s5, named("api", p.S5), issuer, sedToken)
-	return b.String()
+`, loopback(p.S5), named("api", p.S5), issuer, sedToken)
 }
