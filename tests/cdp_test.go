@@ -95,14 +95,7 @@ func startBrowser(t *testing.T) *browser {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		b.call(ctx, "", "Browser.close", nil, nil)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		waitOrKill(cmd)
 		browserIn.Close()
 	})
 	return b

@@ -75,15 +75,8 @@ func startExample(t *testing.T, name string, servers int, args ...string) []stri
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		cmd.Process.Signal(syscall.SIGINT) // as Ctrl-C
+		waitOrKill(cmd)
 	})
 	urls := make(chan string, servers)
 	go func() {
@@ -104,6 +97,18 @@ func startExample(t *testing.T, name string, servers int, args ...string) []stri
 		}
 	}
 	return out
+}
+
+// waitOrKill waits for a process asked to stop, and kills it after 5s.
+func waitOrKill(cmd *exec.Cmd) {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
 }
 
 // freePort returns a loopback port free right now, for a program that must

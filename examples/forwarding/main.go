@@ -122,15 +122,29 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return first
 }
 
-func newShop(gate *core.Gate, client *http.Client, paymentURL string) (*echo.Echo, error) {
+// newBackend is what shop and payment have in common: an Echo app with
+// its own gate, a public /healthz and a protected /me. It returns the
+// middleware for the backend's other protected routes.
+func newBackend(gate *core.Gate) (*echo.Echo, echo.MiddlewareFunc, error) {
 	protect, err := sessionecho.New(gate, sessionecho.Config{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.GET("/healthz", healthz)
-	e.GET("/me", me, protect)
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/me", func(c echo.Context) error {
+		s, _ := sessionecho.FromContext(c)
+		return c.JSON(http.StatusOK, echo.Map{"subject": s.Subject, "source": s.Source})
+	}, protect)
+	return e, protect, nil
+}
+
+func newShop(gate *core.Gate, client *http.Client, paymentURL string) (*echo.Echo, error) {
+	e, protect, err := newBackend(gate)
+	if err != nil {
+		return nil, err
+	}
 	e.POST("/checkout", func(c echo.Context) error {
 		s, _ := sessionecho.FromContext(c)
 		// The request's context carries the session: the client adds its token.
@@ -156,26 +170,15 @@ func newShop(gate *core.Gate, client *http.Client, paymentURL string) (*echo.Ech
 }
 
 func newPayment(gate *core.Gate) (*echo.Echo, error) {
-	protect, err := sessionecho.New(gate, sessionecho.Config{})
+	e, protect, err := newBackend(gate)
 	if err != nil {
 		return nil, err
 	}
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.GET("/healthz", healthz)
-	e.GET("/me", me, protect)
 	e.POST("/charge", func(c echo.Context) error {
 		s, _ := sessionecho.FromContext(c)
 		return c.JSON(http.StatusOK, echo.Map{"charged": s.Subject})
 	}, protect)
 	return e, nil
-}
-
-func healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
-
-func me(c echo.Context) error {
-	s, _ := sessionecho.FromContext(c)
-	return c.JSON(http.StatusOK, echo.Map{"subject": s.Subject, "source": s.Source})
 }
 
 // serve listens on addr, says where, and serves h until ctx ends.
