@@ -27,10 +27,14 @@ FUZZMINIMIZETIME ?= 10s
 GREMLINS      := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATE_FLAGS  ?= --workers 1 --timeout-coefficient 10 --exclude-files 'adaptertest/'
 
-.PHONY: help test lint bench demo tidy fuzz mutate
+# make issuer passes ISSUER_FLAGS on, e.g. ISSUER_FLAGS='-aud orders -cookie-domain example.test'.
+ISSUER_FLAGS ?=
+
+.PHONY: help test lint bench demo issuer tidy fuzz mutate
 
 help:
-	@echo "make demo   run the dev issuer and a protected net/http API on loopback, print curl commands"
+	@echo "make demo   run the dev issuer and the five scenario examples on loopback, print what to open and curl lines"
+	@echo "make issuer run the dev issuer on 127.0.0.1:8081 (key kept in your config dir; ISSUER_FLAGS=... for more, -h lists them)"
 	@echo "make test   lint, then test every module with the race detector"
 	@echo "make lint   gofmt, go vet, staticcheck ($(STATICCHECK)) and gocyclo (none over 15) on every module"
 	@echo "make bench  run the benchmarks of every module that has some"
@@ -62,6 +66,9 @@ bench:
 
 demo:
 	$(GO) run ./examples/demo
+
+issuer:
+	$(GO) run ./core/devissuer/cmd/devissuer $(ISSUER_FLAGS)
 
 tidy:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done

@@ -1,15 +1,11 @@
 package tests
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +14,7 @@ import (
 	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
-// browserReport is what the page's script posts back to /report.
+// browserReport is what the pages' scripts return.
 type browserReport struct {
 	Before  string `json:"before"`  // Cookie header the API saw before the protected call
 	Status  int    `json:"status"`  // status of the protected call
@@ -41,7 +37,6 @@ type browserReport struct {
 //  4. A same-site cross-origin POST from www.example.test with the cookie is
 //     refused (403) unless www is a configured website origin.
 func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
-	chromium := needTool(t, "chromium", "chromium-browser", "google-chrome")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +45,7 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 	api := fmt.Sprintf("http://api.example.test:%d", port)
 	www := fmt.Sprintf("http://www.example.test:%d", port)
 
-	iss, err := devissuer.Start("", devissuer.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { iss.Close() })
+	iss := startIssuer(t, devissuer.Config{})
 	cfg := func(origins ...string) core.Config {
 		return core.Config{
 			Issuers:             []core.Issuer{iss.CoreIssuer()},
@@ -84,9 +75,6 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 	oldTok, _ := iss.Mint(devissuer.Claims{Subject: "user", IssuedAt: time.Now().Add(-10 * time.Minute), TTL: time.Hour, Extra: map[string]any{"copy": "old-cookie"}})
 	newTok, _ := iss.Mint(devissuer.Claims{Subject: "user", IssuedAt: time.Now().Add(-time.Minute), TTL: time.Hour, Extra: map[string]any{"copy": "new-cookie"}})
 
-	var mu sync.Mutex
-	var lastCookie string
-	reports := make(chan browserReport, 1)
 	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := sessionhttp.FromRequest(r)
 		which, _ := s.Claims["copy"].(string)
@@ -106,26 +94,21 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 		http.SetCookie(w, strictGate.Cookies().Set("sid", newTok, time.Now().Add(time.Hour)))
 	})
 	mux.HandleFunc("GET /cookies", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		lastCookie = strings.Join(r.Header.Values("Cookie"), "; ")
-		mu.Unlock()
-		io.WriteString(w, lastCookie)
+		io.WriteString(w, strings.Join(r.Header.Values("Cookie"), "; "))
 	})
 	mux.Handle("GET /api/me", strict(me))
 	mux.Handle("POST /strict/notes", cors(strict(me)))
 	mux.Handle("POST /trusted/notes", cors(trusted(me)))
-	mux.HandleFunc("POST /report", func(w http.ResponseWriter, r *http.Request) {
-		var rep browserReport
-		if err := json.NewDecoder(r.Body).Decode(&rep); err == nil {
-			select {
-			case reports <- rep:
-			default:
-			}
-		}
-	})
-	mux.HandleFunc("GET /api-page", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<!doctype html><script>
-(async () => {
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<!doctype html>") })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	b := startBrowser(t)
+	tb := b.newTab()
+	var rep browserReport
+	tb.navigate(t, api+"/")
+	tb.mustEval(t, `(async () => {
   const out = {};
   const text = async (p, o) => { const r = await fetch(p, o); return [r.status, await r.text()]; };
   await fetch('/setup');
@@ -133,49 +116,13 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
   [out.status, out.me] = await text('/api/me');
   [, out.after] = await text('/cookies');
   [out.status2] = await text('/api/me');
-  location.href = '`+www+`/www-page#' + encodeURIComponent(JSON.stringify(out));
-})();
-</script>`)
-	})
-	mux.HandleFunc("GET /www-page", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<!doctype html><script>
-(async () => {
-  const out = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+  return out;
+})()`, &rep)
+	tb.navigate(t, www+"/")
+	tb.mustEval(t, `(async () => {
   const post = async p => (await fetch('`+api+`' + p, {method: 'POST', credentials: 'include'})).status;
-  out.strict = await post('/strict/notes');
-  out.trusted = await post('/trusted/notes');
-  await fetch('`+api+`/report', {method: 'POST', mode: 'no-cors', body: JSON.stringify(out)});
-})();
-</script>`)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	profile := t.TempDir()
-	cmd := exec.CommandContext(ctx, chromium,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+profile,
-		"--host-resolver-rules=MAP *.example.test 127.0.0.1",
-		api+"/api-page")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-
-	var rep browserReport
-	select {
-	case rep = <-reports:
-	case <-ctx.Done():
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("Chromium did not report back within 60s (last Cookie header seen: %q)\n%s", lastCookie, tail(stderr.String(), 2000))
-	}
+  return {strict: await post('/strict/notes'), trusted: await post('/trusted/notes')};
+})()`, &rep)
 
 	if n := strings.Count(rep.Before, "sid="); n != 2 {
 		t.Fatalf("before cleanup Chromium sent %d sid cookies, want 2 (host-only and Domain=example.test): %q", n, rep.Before)

@@ -14,7 +14,7 @@ type Config struct {
 	// token is still refused.
 	Optional bool
 	// Skipper, when it returns true, passes the request on untouched (health
-	// checks, CORS preflight).
+	// checks; a CORS preflight needs none: core lets it through).
 	Skipper func(c fiber.Ctx) bool
 	// ErrorHandler answers a refused request. err is a *core.Error; the
 	// Set-Cookie lines of the decision are already on the response. Its

@@ -16,6 +16,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -54,6 +55,15 @@ type Config struct {
 	// "api.example.test" mapped to 127.0.0.1 in /etc/hosts or by a browser's
 	// host-resolver rules). Exact names, no port, no wildcard.
 	AllowedHosts []string
+	// CORSOrigins are web origins (e.g. "http://www.example.test:9012")
+	// whose pages may read /token's answer with fetch, as a provider's
+	// frontend SDK reads its Frontend API. Exact origins only: no wildcard,
+	// since any page allowed here can mint a token.
+	CORSOrigins []string
+	// Key is the ES256 signing key (P-256). Nil generates a fresh one. The
+	// key ID is derived from the key (its RFC 7638 thumbprint), so an issuer
+	// restarted with the same Key keeps verifying the tokens it minted.
+	Key *ecdsa.PrivateKey
 	// UnsafeAllowNonLoopback lets Start listen on an address that is not
 	// loopback. Anyone who reaches that address can mint a token for any
 	// subject: only for an isolated network such as a CI container.
@@ -66,8 +76,9 @@ var ErrNotLoopback = errors.New("devissuer: listen address is not loopback")
 
 // Issuer mints ES256 tokens and publishes the matching JWKS.
 type Issuer struct {
-	cfg   Config
-	hosts map[string]bool // allowed Host names besides localhost and loopback IPs
+	cfg     Config
+	hosts   map[string]bool // allowed Host names besides localhost and loopback IPs
+	origins map[string]bool // Config.CORSOrigins, normalised
 
 	mu      sync.RWMutex
 	signing signingKey
@@ -79,7 +90,7 @@ type signingKey struct {
 	priv *ecdsa.PrivateKey
 }
 
-// New generates a fresh ES256 key and returns an issuer for cfg.
+// New returns an issuer for cfg, signing with cfg.Key or a fresh ES256 key.
 func New(cfg Config) (*Issuer, error) {
 	if cfg.Issuer == "" {
 		return nil, errors.New("devissuer: Config.Issuer is required")
@@ -97,10 +108,22 @@ func New(cfg Config) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	i := &Issuer{cfg: cfg, hosts: hosts}
-	if err := i.Rotate(true); err != nil {
+	origins, err := corsOrigins(cfg.CORSOrigins)
+	if err != nil {
 		return nil, err
 	}
+	i := &Issuer{cfg: cfg, hosts: hosts, origins: origins}
+	if cfg.Key == nil {
+		return i, i.Rotate(true)
+	}
+	if cfg.Key.Curve != elliptic.P256() {
+		return nil, errors.New("devissuer: Config.Key must be a P-256 key (ES256)")
+	}
+	k, err := newSigningKey(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	i.signing, i.public = k, []signingKey{k}
 	return i, nil
 }
 
@@ -120,11 +143,10 @@ func (i *Issuer) Rotate(keepOld bool) error {
 	if err != nil {
 		return fmt.Errorf("devissuer: generating key: %w", err)
 	}
-	var id [9]byte
-	if _, err := rand.Read(id[:]); err != nil {
+	k, err := newSigningKey(priv)
+	if err != nil {
 		return err
 	}
-	k := signingKey{kid: "dev-" + base64.RawURLEncoding.EncodeToString(id[:]), priv: priv}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.signing = k
@@ -134,6 +156,27 @@ func (i *Issuer) Rotate(keepOld bool) error {
 		i.public = []signingKey{k}
 	}
 	return nil
+}
+
+// newSigningKey names priv by its RFC 7638 thumbprint: the same key always
+// gets the same kid, so tokens survive a restart with the same key.
+func newSigningKey(priv *ecdsa.PrivateKey) (signingKey, error) {
+	x, y, err := publicXY(priv)
+	if err != nil {
+		return signingKey{}, err
+	}
+	// The members in lexicographic order, no spaces (RFC 7638 section 3.2).
+	sum := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + x + `","y":"` + y + `"}`))
+	return signingKey{kid: "dev-" + base64.RawURLEncoding.EncodeToString(sum[:12]), priv: priv}, nil
+}
+
+// publicXY returns the base64url coordinates of priv's public key.
+func publicXY(priv *ecdsa.PrivateKey) (x, y string, err error) {
+	pub, err := priv.PublicKey.Bytes() // uncompressed point: 0x04 || X || Y
+	if err != nil {
+		return "", "", fmt.Errorf("devissuer: public key: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(pub[1:33]), base64.RawURLEncoding.EncodeToString(pub[33:65]), nil
 }
 
 // KeyID returns the kid of the current signing key.
@@ -209,14 +252,12 @@ func (i *Issuer) JWKS() []byte {
 	defer i.mu.RUnlock()
 	keys := make([]map[string]string, 0, len(i.public))
 	for _, k := range i.public {
-		pub, err := k.priv.PublicKey.Bytes() // uncompressed point: 0x04 || X || Y
+		x, y, err := publicXY(k.priv)
 		if err != nil {
 			continue
 		}
 		keys = append(keys, map[string]string{
-			"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": k.kid,
-			"x": base64.RawURLEncoding.EncodeToString(pub[1:33]),
-			"y": base64.RawURLEncoding.EncodeToString(pub[33:65]),
+			"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": k.kid, "x": x, "y": y,
 		})
 	}
 	b, _ := json.Marshal(map[string]any{"keys": keys})
@@ -227,9 +268,15 @@ func (i *Issuer) JWKS() []byte {
 //
 //	GET  /.well-known/jwks                  the JWKS
 //	GET  /.well-known/openid-configuration  issuer and jwks_uri
-//	GET|POST /token?sub=alice&ttl=15m       {"token": ..., "expires_at": ...}
+//	GET|POST /token?sub=alice&ttl=15m       {"token": ..., "token_type": "Bearer", "expires_at": ...}
 //	GET|POST /login?sub=alice&redirect=/    sets the session cookie (Config.Cookies)
 //	GET|POST /logout?redirect=/             clears it
+//
+// /token and /login also take aud (repeat it for several audiences;
+// default Config.Audience) and claims, a JSON object of extra claims
+// ({"role":"admin"}) that may not set the claims the issuer sets itself
+// (iss, sub, aud, exp, iat, nbf). redirect is a local path or a URL on a
+// host this issuer answers on (see Config.AllowedHosts).
 func (i *Issuer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/jwks", func(w http.ResponseWriter, r *http.Request) {
@@ -245,6 +292,7 @@ func (i *Issuer) Handler() http.Handler {
 		})
 	})
 	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		i.allowCORS(w, r)
 		if tok, exp, ok := i.mintFor(w, r); ok {
 			writeJSON(w, http.StatusOK, map[string]any{"token": tok, "token_type": "Bearer", "expires_at": exp.Unix()})
 		}
@@ -260,63 +308,114 @@ func (i *Issuer) Handler() http.Handler {
 		if i.cfg.Cookies != nil {
 			http.SetCookie(w, i.cfg.Cookies.Clear(i.cfg.CookieName))
 		}
-		redirectOrOK(w, r)
+		i.redirectOrOK(w, r)
 	})
 	return i.onlyAllowedHosts(mux)
 }
 
-// mintFor mints a token for the request's sub and ttl form values, or
-// answers 400 and returns ok == false.
+// allowCORS lets a page of a Config.CORSOrigins origin read the answer.
+// /token takes no custom header and answers GET, so no preflight is needed.
+func (i *Issuer) allowCORS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Origin")
+	if o := r.Header.Get("Origin"); o != "" && i.origins[normalizeOrigin(o)] {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+	}
+}
+
+// registered are the claims Mint sets itself; /token refuses them in claims.
+var registered = []string{"iss", "sub", "aud", "exp", "iat", "nbf"}
+
+// mintFor mints a token for the request's sub, aud, ttl and claims form
+// values, or answers 400 and returns ok == false.
 func (i *Issuer) mintFor(w http.ResponseWriter, r *http.Request) (tok string, exp time.Time, ok bool) {
-	sub := r.FormValue("sub")
-	if sub == "" {
-		sub = "dev-user"
+	c, problem := claimsFrom(r, i.cfg.TTL)
+	if problem != "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": problem})
+		return "", time.Time{}, false
 	}
-	ttl := i.cfg.TTL
-	if v := r.FormValue("ttl"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ttl must be a Go duration such as 15m"})
-			return "", time.Time{}, false
-		}
-		ttl = d
-	}
-	now := i.cfg.Clock()
-	tok, err := i.Mint(Claims{Subject: sub, TTL: ttl, IssuedAt: now})
+	c.IssuedAt = i.cfg.Clock()
+	tok, err := i.Mint(c)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "minting failed"})
 		return "", time.Time{}, false
 	}
-	return tok, now.Add(ttl), true
+	return tok, c.IssuedAt.Add(c.TTL), true
 }
 
-// LoginHandler mints a token for ?sub= (default "dev-user", lifetime ?ttl=)
-// and sets it as the session cookie name through cookies, so the cookie
-// follows the gate's domain and attribute rules; ?redirect=/path redirects
-// to a local path afterwards. Mount it on the API's own host (the cookie is
-// set for the host that answers). It answers 421 to a Host the Handler
+// claimsFrom reads sub (default "dev-user"), aud, ttl (default ttl) and
+// claims from r's form, or returns what is wrong with them.
+func claimsFrom(r *http.Request, ttl time.Duration) (Claims, string) {
+	c := Claims{Subject: r.FormValue("sub"), TTL: ttl}
+	if c.Subject == "" {
+		c.Subject = "dev-user"
+	}
+	if v := r.FormValue("ttl"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, "ttl must be a Go duration such as 15m"
+		}
+		c.TTL = d
+	}
+	for _, a := range r.Form["aud"] {
+		if a == "" {
+			return c, "aud must not be empty"
+		}
+		c.Audience = append(c.Audience, a)
+	}
+	if v := r.FormValue("claims"); v != "" {
+		if err := json.Unmarshal([]byte(v), &c.Extra); err != nil || c.Extra == nil {
+			return c, `claims must be a JSON object such as {"role":"admin"}`
+		}
+		for _, name := range registered {
+			if _, set := c.Extra[name]; set {
+				return c, "claims must not set " + name + ": the issuer sets it (use the sub, aud and ttl parameters)"
+			}
+		}
+	}
+	return c, ""
+}
+
+// LoginHandler mints a token for ?sub= (default "dev-user", lifetime ?ttl=,
+// audiences ?aud=, extra ?claims=) and sets it as the session cookie name
+// through cookies, so the cookie follows the gate's domain and attribute
+// rules; ?redirect= then redirects to a local path or a URL on a host this
+// issuer answers on. Mount it on the API's own host, or reach the issuer
+// under the API's host name (the cookie is set for the host that answers;
+// ports do not separate cookies). It answers 421 to a Host the Handler
 // would not answer, since it mints too.
 func (i *Issuer) LoginHandler(cookies *core.CookieWriter, name string) http.Handler {
 	return i.onlyAllowedHosts(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tok, exp, ok := i.mintFor(w, r); ok {
 			http.SetCookie(w, cookies.Set(name, tok, exp))
-			redirectOrOK(w, r)
+			i.redirectOrOK(w, r)
 		}
 	}))
 }
 
-// redirectOrOK redirects to a local path only, never to another site.
-// Backslashes and control characters are refused outright: browsers drop tabs
-// and newlines and read \ as /, so "/\t/evil.example" would become
-// "//evil.example".
-func redirectOrOK(w http.ResponseWriter, r *http.Request) {
+// redirectOrOK redirects to a local path, or to an http(s) URL on a host
+// this issuer answers on (a dev app on another loopback port), never to
+// another site. Backslashes and control characters are refused outright:
+// browsers drop tabs and newlines and read \ as /, so "/\t/evil.example"
+// would become "//evil.example".
+func (i *Issuer) redirectOrOK(w http.ResponseWriter, r *http.Request) {
 	to := r.FormValue("redirect")
 	unsafe := strings.ContainsFunc(to, func(c rune) bool { return c < 0x20 || c == 0x7f || c == '\\' })
-	if strings.HasPrefix(to, "/") && !strings.HasPrefix(to, "//") && !unsafe {
+	local := strings.HasPrefix(to, "/") && !strings.HasPrefix(to, "//")
+	if !unsafe && (local || i.answersURL(to)) {
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// answersURL reports whether raw is an absolute http(s) URL, without user
+// info, on a host the issuer answers on.
+func (i *Issuer) answersURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return false
+	}
+	return i.answers(u.Host)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -410,12 +509,7 @@ func canonicalHost(h string) string {
 // listed: not every resolver pins them to loopback.
 func (i *Issuer) onlyAllowedHosts(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := r.Host
-		if hh, _, err := net.SplitHostPort(host); err == nil {
-			host = hh
-		}
-		host = canonicalHost(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
-		if !loopbackHost(host) && !i.hosts[host] {
+		if !i.answers(r.Host) {
 			writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "this dev issuer answers only on localhost, loopback IPs, its issuer host and Config.AllowedHosts"})
 			return
 		}
@@ -423,12 +517,56 @@ func (i *Issuer) onlyAllowedHosts(h http.Handler) http.Handler {
 	})
 }
 
+// answers reports whether a Host value (port ignored) is localhost, a
+// loopback IP or one of i.hosts.
+func (i *Issuer) answers(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = canonicalHost(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return loopbackHost(host) || i.hosts[host]
+}
+
+// corsOrigins checks Config.CORSOrigins and returns them normalised.
+func corsOrigins(list []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for n, o := range list {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(u.Host, "*") ||
+			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("devissuer: Config.CORSOrigins[%d] %q: want an origin such as http://www.example.test:9012, without path or wildcard", n, o)
+		}
+		out[normalizeOrigin(o)] = true
+	}
+	return out, nil
+}
+
+// normalizeOrigin writes an origin as browsers send it in Origin: lower
+// case, no trailing slash, no default port.
+func normalizeOrigin(o string) string {
+	u, err := url.Parse(o)
+	if err != nil {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if (u.Scheme == "http" && strings.HasSuffix(host, ":80")) || (u.Scheme == "https" && strings.HasSuffix(host, ":443")) {
+		host = host[:strings.LastIndexByte(host, ':')]
+	}
+	return strings.ToLower(u.Scheme) + "://" + host
+}
+
 // Server is an Issuer serving its Handler on a loopback listener.
 type Server struct {
 	*Issuer
 	srv  *http.Server
+	addr net.Addr
 	done chan struct{}
 }
+
+// Addr returns the address the server listens on (with the port chosen
+// when Start was given port 0).
+func (s *Server) Addr() net.Addr { return s.addr }
 
 // Start listens on addr (default "127.0.0.1:0") and serves the issuer there.
 // An addr whose host is not a loopback IP or "localhost" (":8081" and
@@ -448,7 +586,7 @@ func Start(addr string, cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
-	s := &Server{Issuer: iss, srv: &http.Server{Handler: iss.Handler(), ReadHeaderTimeout: 5 * time.Second}, done: make(chan struct{})}
+	s := &Server{Issuer: iss, srv: &http.Server{Handler: iss.Handler(), ReadHeaderTimeout: 5 * time.Second}, addr: ln.Addr(), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		s.srv.Serve(ln)

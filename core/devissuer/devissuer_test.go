@@ -388,6 +388,10 @@ func TestHandlerLogin(t *testing.T) {
 		followed bool
 	}{
 		{"local path is followed", "/dashboard?tab=1", true},
+		{"a dev app on another loopback port is followed", "http://127.0.0.1:9001/app?x=1", true},
+		{"localhost on another port is followed", "http://localhost:9001/", true},
+		{"user info before a loopback host is not followed", "http://127.0.0.1:9001@evil.example/", false},
+		{"a loopback host with a non-web scheme is not followed", "ftp://127.0.0.1/", false},
 		{"no redirect: 200", "", false},
 		{"protocol-relative //evil.example is not followed", "//evil.example", false},
 		{"absolute https://evil.example is not followed", "https://evil.example", false},

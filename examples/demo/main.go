@@ -1,140 +1,170 @@
-// Command demo runs the sessiongate quickstart stack on loopback: the
-// built-in dev issuer and a small net/http API protected by sessionhttp.
-// It prints curl commands that get a token and call the API with a bearer
-// header, with a cookie, and with a bad token. No provider account needed.
+// Command demo is `make demo`: it starts the dev issuer and the five
+// scenario examples (examples/samehost, crossorigin, forwarding,
+// sharedcookie, cookiemigration) on loopback, and prints for each scenario
+// what to open and curl lines to paste. Ctrl-C stops everything.
 //
-//	make demo            (or: go run ./examples/demo)
+//	make demo            (or: go run ./examples/demo from the repository root)
 //
-// Flags: -issuer-addr and -api-addr choose the loopback addresses; any other
-// address is refused.
+// Every port is a flag (-issuer-port, -scenario1-port, ...); 0 picks a free
+// one. The examples are built from this checkout with go build first, so
+// the first run takes a minute or two.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
-
-	"github.com/sessiongate/sessiongate/adapters/sessionhttp"
-	"github.com/sessiongate/sessiongate/core"
-	"github.com/sessiongate/sessiongate/core/devissuer"
 )
 
 func main() {
-	issuerAddr := flag.String("issuer-addr", "127.0.0.1:8081", "loopback address of the dev issuer")
-	apiAddr := flag.String("api-addr", "127.0.0.1:8080", "loopback address of the API")
-	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *issuerAddr, *apiAddr, os.Stdout, nil); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-// Stack is what run started, handed to ready (tests use it).
-type Stack struct {
-	IssuerURL, APIURL string
+// ports are where the demo listens, all on 127.0.0.1. The defaults keep
+// clear of 8080 (the adapter quickstarts) and 8081 (make issuer), so the
+// demo runs beside them.
+type ports struct {
+	Issuer, S1, S2, S2WWW, S3, S3Payment, S4, S4API2, S5 int
 }
 
-// run starts the issuer and the API, prints the instructions, calls ready
-// (when non-nil) and serves until ctx ends.
-func run(ctx context.Context, issuerAddr, apiAddr string, out io.Writer, ready func(Stack)) error {
-	iss, err := devissuer.Start(issuerAddr, devissuer.Config{})
+// portFlag is one port and the flag that sets it.
+type portFlag struct {
+	name string
+	port *int
+}
+
+func (p *ports) flags() []portFlag {
+	return []portFlag{
+		{"issuer-port", &p.Issuer}, {"scenario1-port", &p.S1},
+		{"scenario2-port", &p.S2}, {"scenario2-www-port", &p.S2WWW},
+		{"scenario3-port", &p.S3}, {"scenario3-payment-port", &p.S3Payment},
+		{"scenario4-port", &p.S4}, {"scenario4-api2-port", &p.S4API2},
+		{"scenario5-port", &p.S5},
+	}
+}
+
+var defaultPorts = ports{Issuer: 9000, S1: 9001, S2: 9002, S2WWW: 9012, S3: 9003, S3Payment: 9013, S4: 9004, S4API2: 9014, S5: 9005}
+
+var portUsage = map[string]string{
+	"issuer-port":            "port of the dev issuer",
+	"scenario1-port":         "port of scenario 1, same host (net/http)",
+	"scenario2-port":         "port of scenario 2's API (Gin)",
+	"scenario2-www-port":     "port of scenario 2's frontend page",
+	"scenario3-port":         "port of scenario 3's shop (Echo)",
+	"scenario3-payment-port": "port of scenario 3's payment backend (Echo)",
+	"scenario4-port":         "port of scenario 4's api (Fiber v2)",
+	"scenario4-api2-port":    "port of scenario 4's api2 (Fiber v2)",
+	"scenario5-port":         "port of scenario 5 (Fiber v3)",
+}
+
+func parseFlags(args []string, stderr io.Writer) (ports, error) {
+	p := defaultPorts
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, f := range p.flags() {
+		fs.IntVar(f.port, f.name, *f.port, portUsage[f.name]+" (0: any free port)")
+	}
+	if err := fs.Parse(args); err != nil {
+		return p, err
+	}
+	if fs.NArg() > 0 {
+		return p, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	return p, nil
+}
+
+// claimPorts checks that every port is free and picks one for each 0, so a
+// busy port is reported by its flag before anything starts. (Another
+// program could still take a port in the moment between; the example that
+// then fails to listen says so.)
+func claimPorts(p *ports) error {
+	seen := map[int]string{}
+	for _, f := range p.flags() {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *f.port))
+		if err != nil {
+			return fmt.Errorf("port %d is in use; choose another with -%s", *f.port, f.name)
+		}
+		*f.port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if other, dup := seen[*f.port]; dup {
+			return fmt.Errorf("-%s and -%s are both %d; choose another", other, f.name, *f.port)
+		}
+		seen[*f.port] = f.name
+	}
+	return nil
+}
+
+// Stack is what run started, handed to ready once everything listens.
+type Stack struct {
+	Ports        ports
+	IssuerURL    string
+	Instructions string
+}
+
+// run starts the issuer and the examples, prints the instructions, calls
+// ready (when non-nil) and serves until ctx ends or an example stops.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(Stack)) error {
+	p, err := parseFlags(args, stderr)
 	if err != nil {
-		return fmt.Errorf("starting the dev issuer on %s (use -issuer-addr with a free loopback port): %w", issuerAddr, err)
+		return err
+	}
+	if err := claimPorts(&p); err != nil {
+		return err
+	}
+	iss, err := startIssuer(p)
+	if err != nil {
+		return fmt.Errorf("-issuer-port: %w", err)
 	}
 	defer iss.Close()
-
-	gate, err := core.New(core.Config{
-		Issuers:     []core.Issuer{iss.CoreIssuer()},
-		CookieNames: []string{"session"},
-		// The demo speaks plain HTTP on 127.0.0.1, where a Secure cookie
-		// would not be sent back by curl's cookie jar. Never in production.
-		Cookie: core.CookieAttributes{Insecure: true},
-		Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	exs := examples(p, iss.URL())
+	dir, err := os.MkdirTemp("", "sessiongate-demo-")
 	if err != nil {
 		return err
 	}
-	defer gate.Close()
+	defer os.RemoveAll(dir)
+	fmt.Fprintln(stdout, "building the five examples (the first run takes a minute or two) ...")
+	if err := build(ctx, exs, dir); err != nil {
+		return err
+	}
 
-	protect, err := sessionhttp.New(gate, sessionhttp.Config{
-		Skipper: func(r *http.Request) bool { return r.URL.Path == "/healthz" },
-	})
+	ctx, cancel := context.WithCancel(ctx)
+	exited := make(chan exit, len(exs))
+	running, err := startAll(ctx, exs, dir, stderr, exited)
+	defer func() {
+		cancel() // SIGINT to every example still running
+		for ; running > 0; running-- {
+			<-exited
+		}
+	}()
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("/api/me", func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sessionhttp.FromRequest(r)
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"subject": s.Subject, "source": s.Source, "expires_at": s.ExpiresAt.UTC().Format(time.RFC3339)})
-	})
-	api := http.NewServeMux()
-	api.Handle("/", protect(mux))
-	// The dev issuer's login sets the session cookie on the API's own host,
-	// with the gate's cookie rules.
-	api.Handle("/login", iss.LoginHandler(gate.Cookies(), gate.CookieName()))
-
-	// Loopback only, like the issuer: /login hands out a session for any
-	// subject to whoever reaches it.
-	ln, err := devissuer.ListenLoopback(apiAddr)
-	if err != nil {
-		return fmt.Errorf("starting the API on %s (use -api-addr with a free loopback port): %w", apiAddr, err)
-	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-
-	st := Stack{IssuerURL: iss.URL(), APIURL: "http://" + ln.Addr().String()}
-	printInstructions(out, st)
+	st := Stack{Ports: p, IssuerURL: iss.URL(), Instructions: instructions(p, iss.URL())}
+	io.WriteString(stdout, st.Instructions)
 	if ready != nil {
 		ready(st)
 	}
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
+		fmt.Fprintln(stdout, "stopping ...")
+		return nil
+	case e := <-exited:
+		running--
+		return fmt.Errorf("%s stopped (%v); stopping the others", e.scenario, e.err)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
-}
-
-func printInstructions(out io.Writer, st Stack) {
-	fmt.Fprintf(out, `sessiongate demo is running (Ctrl-C to stop)
-  dev issuer: %[1]s   (JWKS at %[1]s/.well-known/jwks; NOT a production identity provider)
-  API:        %[2]s   (GET /api/me is protected; /healthz is skipped)
-
-1. Get a token from the dev issuer:
-   TOKEN=$(curl -s '%[1]s/token?sub=alice' | sed -E 's/.*"token":"([^"]+)".*/\1/')
-
-2. Call the API with a bearer header (200):
-   curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/me
-
-3. Call it with the session cookie instead (200):
-   curl -i --cookie "session=$TOKEN" %[2]s/api/me
-
-4. Call it with a bad token (401, WWW-Authenticate: Bearer error="invalid_token"):
-   curl -i -H "Authorization: Bearer not-a-token" %[2]s/api/me
-
-5. Call it with no token (401):
-   curl -i %[2]s/api/me
-
-6. Sign in through a cookie set by the API, then call it with the cookie jar:
-   curl -s -c /tmp/sessiongate-jar '%[2]s/login?sub=bob' && curl -i -b /tmp/sessiongate-jar %[2]s/api/me
-
-`, st.IssuerURL, st.APIURL)
 }

@@ -13,7 +13,10 @@ import (
 // it writes the working tree's published modules into an on-disk module
 // proxy at VERSION, then, for every adapter, makes a fresh module outside
 // the repository (no go.work, no replace), runs `go get <adapter>@VERSION`
-// and builds the adapter README's quickstart exactly as printed.
+// and builds the adapter README's quickstart exactly as printed. Then it
+// does what the README says next: it runs the quickstart against the dev
+// issuer installed as `go install .../cmd/devissuer@VERSION`, and calls
+// /healthz and /me with and without a token.
 func TestInstallFromProxy(t *testing.T) {
 	goBin := goCommand(t)
 	if testing.Short() {
@@ -32,6 +35,7 @@ func TestInstallFromProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := installEnv(t, goBin, proxy)
+	issuer := installDevIssuer(t, goBin, env, ws.Version)
 	adapters := 0
 	for _, m := range ws.Modules {
 		if !m.Published() || !strings.HasPrefix(m.Dir, "adapters/") {
@@ -49,11 +53,12 @@ func TestInstallFromProxy(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(prog), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			bin := filepath.Join(dir, "quickstart")
 			for _, args := range [][]string{
 				{"mod", "init", "example.test/quickstart"},
 				{"get", m.Path + "@" + ws.Version},
 				{"mod", "tidy"},
-				{"build", "-o", os.DevNull, "."},
+				{"build", "-o", bin, "."},
 			} {
 				cmd := exec.Command(goBin, args...)
 				cmd.Dir, cmd.Env = dir, env
@@ -64,6 +69,9 @@ func TestInstallFromProxy(t *testing.T) {
 			gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
 			if !strings.Contains(string(gomod), m.Path+" "+ws.Version) {
 				t.Fatalf("go.mod does not require %s %s:\n%s", m.Path, ws.Version, gomod)
+			}
+			if m.Dir != "adapters/sessionfasthttp" {
+				runQuickstart(t, bin, issuer)
 			}
 		})
 	}

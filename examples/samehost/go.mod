@@ -1,4 +1,4 @@
-module github.com/sessiongate/sessiongate/examples
+module github.com/sessiongate/sessiongate/examples/samehost
 
 go 1.25.0
 
@@ -16,6 +16,6 @@ require (
 )
 
 replace (
-	github.com/sessiongate/sessiongate/adapters/sessionhttp => ../adapters/sessionhttp
-	github.com/sessiongate/sessiongate/core => ../core
+	github.com/sessiongate/sessiongate/adapters/sessionhttp => ../../adapters/sessionhttp
+	github.com/sessiongate/sessiongate/core => ../../core
 )

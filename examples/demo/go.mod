@@ -1,0 +1,15 @@
+module github.com/sessiongate/sessiongate/examples/demo
+
+go 1.25.0
+
+require github.com/sessiongate/sessiongate/core v0.1.0
+
+require (
+	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	golang.org/x/net v0.58.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
+
+replace github.com/sessiongate/sessiongate/core => ../../core
