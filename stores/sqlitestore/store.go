@@ -1,0 +1,199 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/sessiongate/sessiongate/sessions"
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Store is a sessions.Store in one SQLite file.
+type Store struct {
+	path string
+	w    *sql.DB // one connection: every write, in BEGIN IMMEDIATE
+	r    *sql.DB // reads, beside the writer (WAL)
+}
+
+var _ sessions.Store = (*Store)(nil)
+
+// lockWait is how long a write waits for another process's write lock
+// before the store reports itself unavailable. SQLite's own busy handler
+// does not see a context end, so it waits lockPoll at a time and the store
+// retries, checking the context in between.
+const (
+	lockWait   = 10 * time.Second
+	lockPoll   = 50 * time.Millisecond
+	readerBusy = 5 * time.Second // readers of a WAL file wait only on recovery
+)
+
+// Open opens (creating when missing) the SQLite database at path and its
+// tables. Several Stores, in one process or several on the same host, may
+// open the same file. The path must name a local file: not ":memory:", not
+// on a network filesystem.
+func Open(path string) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlitestore: path %q: want the path of a file (no URI, no ?, not :memory:)", path)
+	}
+	s := &Store{path: path}
+	var err error
+	if s.w, err = sql.Open("sqlite", dsn(path, lockPoll, "_txlock=immediate")); err != nil {
+		return nil, err
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetConnMaxIdleTime(0)
+	if s.r, err = sql.Open("sqlite", dsn(path, readerBusy, "_pragma=query_only(1)")); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	s.r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait+5*time.Second)
+	defer cancel()
+	if err := s.write(ctx, func(tx *sql.Tx) error { return createTables(ctx, tx) }); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// dsn is path with the pragmas every connection needs, plus extra.
+func dsn(path string, busy time.Duration, extra string) string {
+	q := []string{
+		fmt.Sprintf("_pragma=busy_timeout(%d)", busy.Milliseconds()),
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(FULL)",
+		"_pragma=foreign_keys(0)",
+		extra,
+	}
+	return path + "?" + strings.Join(q, "&")
+}
+
+// schema is every table and index, created when missing.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS sg_sessions (
+		id TEXT PRIMARY KEY,
+		subject TEXT NOT NULL,
+		generation INTEGER NOT NULL,
+		seed BLOB NOT NULL,
+		rotated_at INTEGER,
+		created_at INTEGER,
+		last_used INTEGER,
+		idle_expires_at INTEGER,
+		expires_at INTEGER,
+		user_agent TEXT NOT NULL,
+		ip TEXT NOT NULL,
+		claims BLOB,
+		key_binding TEXT NOT NULL,
+		revoked_at INTEGER,
+		revoke_reason TEXT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS sg_sessions_subject ON sg_sessions (subject)`,
+	`CREATE INDEX IF NOT EXISTS sg_sessions_revoked_at ON sg_sessions (revoked_at)`,
+	`CREATE INDEX IF NOT EXISTS sg_sessions_idle_expires_at ON sg_sessions (idle_expires_at)`,
+	`CREATE INDEX IF NOT EXISTS sg_sessions_expires_at ON sg_sessions (expires_at)`,
+	// AUTOINCREMENT: a Seq is never handed out twice, not even after Sweep
+	// emptied the table (a plain rowid would restart at max+1).
+	`CREATE TABLE IF NOT EXISTS sg_revocations (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		session_id TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		reason TEXT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS sg_revocations_at ON sg_revocations (at)`,
+	`CREATE TABLE IF NOT EXISTS sg_once (key BLOB PRIMARY KEY, until INTEGER NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS sg_once_until ON sg_once (until)`,
+	`CREATE TABLE IF NOT EXISTS sg_keys (
+		slot INTEGER PRIMARY KEY,
+		kid TEXT NOT NULL,
+		alg TEXT NOT NULL,
+		sealed BLOB NOT NULL,
+		public BLOB NOT NULL,
+		publish_at INTEGER,
+		sign_from INTEGER,
+		sign_until INTEGER,
+		retire_at INTEGER
+	)`,
+}
+
+func createTables(ctx context.Context, tx *sql.Tx) error {
+	for _, stmt := range schema {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write runs fn in one write transaction (BEGIN IMMEDIATE: the write lock
+// is taken before the first read, so what fn reads stays true until commit).
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return s.fail(ctx, err)
+	}
+	return s.fail(ctx, tx.Commit())
+}
+
+// begin starts a write transaction, waiting up to lockWait for the lock
+// while ctx lasts.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	deadline := time.Now().Add(lockWait)
+	for {
+		tx, err := s.w.BeginTx(ctx, nil)
+		var e *sqlite.Error
+		if err == nil || !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// fail returns err as the store reports it: the contract's own errors as
+// they are, the caller's cancellation as such, anything else as
+// sessions.ErrStoreUnavailable (a full disk, an I/O error, a lock held
+// beyond the busy timeout).
+func (s *Store) fail(ctx context.Context, err error) error {
+	switch {
+	case err == nil, errors.Is(err, sessions.ErrNotFound), errors.Is(err, sessions.ErrExists):
+		return err
+	case ctx.Err() != nil:
+		return fmt.Errorf("sqlitestore: %w (%v)", ctx.Err(), err)
+	}
+	return fmt.Errorf("sqlitestore: %w: %w", sessions.ErrStoreUnavailable, err)
+}
+
+// Close closes the store's connections.
+func (s *Store) Close() error {
+	return errors.Join(s.w.Close(), s.r.Close())
+}
+
+// micros is t as stored: microseconds since the Unix epoch, NULL for zero.
+func micros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the time stored as micros.
+func fromMicros(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(n.Int64).UTC()
+}
