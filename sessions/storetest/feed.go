@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -88,7 +89,7 @@ func sameEntries(a, b []sessions.Revocation) bool {
 
 func feedFollow(t *testing.T, h Harness) {
 	ss := handles(t, h, 4)
-	const writers, each = 3, 15
+	const writers, each = 3, 40
 	for i := range writers * each {
 		mustCreate(t, ss[0], session(fmt.Sprint("f", i), "alice", i))
 	}
@@ -134,7 +135,7 @@ func follow(s sessions.Store, stop <-chan struct{}) []sessions.Revocation {
 		if done {
 			return got
 		}
-		time.Sleep(time.Millisecond)
+		runtime.Gosched() // poll hard: the race it looks for lasts microseconds
 	}
 }
 
