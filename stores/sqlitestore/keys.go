@@ -13,7 +13,7 @@ import (
 // upsert: a key already present is replaced only when it has expired.
 func (s *Store) UseOnce(ctx context.Context, key sessions.Hash, until time.Time) (bool, error) {
 	first := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `INSERT INTO sg_once (key, until) VALUES (?, ?)
 			ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE sg_once.until <= ?
@@ -40,7 +40,7 @@ func scanKey(row scanner) (sessions.KeyRecord, error) {
 // PutKey inserts k unless its slot is taken and returns the slot's key.
 func (s *Store) PutKey(ctx context.Context, k sessions.KeyRecord) (sessions.KeyRecord, error) {
 	var stored sessions.KeyRecord
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sg_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (slot) DO NOTHING`, k.Slot, k.KID, k.Alg, k.Sealed, k.Public,
 			micros(k.PublishAt), micros(k.SignFrom), micros(k.SignUntil), micros(k.RetireAt))
@@ -74,7 +74,7 @@ func (s *Store) Keys(ctx context.Context) ([]sessions.KeyRecord, error) {
 // DeleteKeys removes key records retired before now.
 func (s *Store) DeleteKeys(ctx context.Context, now time.Time) (int, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sg_keys WHERE retire_at < ?`, micros(now))
 		if err == nil {
 			n, err = res.RowsAffected()
@@ -93,7 +93,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, keep time.Duration, li
 	}
 	cutoff := micros(now.Add(-keep))
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sg_sessions WHERE id IN (SELECT id FROM sg_sessions
 			WHERE revoked_at < ? OR idle_expires_at < ? OR expires_at < ? LIMIT ?)`, cutoff, cutoff, cutoff, limit)
 		if err != nil {

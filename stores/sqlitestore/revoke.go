@@ -22,7 +22,7 @@ func (s *Store) Revoke(ctx context.Context, f sessions.RevokeFilter, reason stri
 		where, args = `subject = ? AND id <> ?`, []any{f.Subject, f.Except}
 	}
 	var n int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		doomed, err := selectDoomed(ctx, tx, `SELECT id, subject FROM sg_sessions WHERE `+where+` AND `+live+` ORDER BY id`,
 			append(args, micros(now), micros(now))...)
 		if err != nil {

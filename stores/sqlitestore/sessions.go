@@ -48,7 +48,7 @@ func claims(b []byte) any {
 
 // Create stores a new session; sessions.ErrExists when the ID is taken.
 func (s *Store) Create(ctx context.Context, r sessions.Record) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO sg_sessions (`+columns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			r.ID, r.Subject, int64(r.Generation), r.Seed[:], micros(r.RotatedAt), micros(r.CreatedAt),
@@ -86,7 +86,7 @@ func get(ctx context.Context, db querier, id string) (sessions.Record, error) {
 // all in one BEGIN IMMEDIATE transaction.
 func (s *Store) Rotate(ctx context.Context, q sessions.RotateRequest) (sessions.RotateResult, error) {
 	var res sessions.RotateResult
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		r, err := get(ctx, tx, q.ID)
 		if err != nil {
 			return err

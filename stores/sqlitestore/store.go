@@ -7,18 +7,25 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
 	"github.com/sessiongate/sessiongate/sessions"
-	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Store is a sessions.Store in one SQLite file.
 type Store struct {
 	path string
-	w    *sql.DB // one connection: every write, in BEGIN IMMEDIATE
+	w    *sql.DB // one connection, the committer's: every write, in BEGIN IMMEDIATE
 	r    *sql.DB // reads, beside the writer (WAL)
+	jobs chan *job
+	// life ends with Close; the committer then stops (stopped).
+	life    context.Context
+	end     context.CancelFunc
+	stopped chan struct{}
+	once    sync.Once
 }
 
 var _ sessions.Store = (*Store)(nil)
@@ -41,21 +48,25 @@ func Open(path string) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return nil, fmt.Errorf("sqlitestore: path %q: want the path of a file (no URI, no ?, not :memory:)", path)
 	}
-	s := &Store{path: path}
+	s := &Store{path: path, jobs: make(chan *job), stopped: make(chan struct{})}
+	s.life, s.end = context.WithCancel(context.Background())
 	var err error
 	if s.w, err = sql.Open("sqlite", dsn(path, lockPoll, "_txlock=immediate")); err != nil {
+		s.end()
 		return nil, err
 	}
 	s.w.SetMaxOpenConns(1)
 	s.w.SetConnMaxIdleTime(0)
 	if s.r, err = sql.Open("sqlite", dsn(path, readerBusy, "_pragma=query_only(1)")); err != nil {
+		s.end()
 		s.w.Close()
 		return nil, err
 	}
 	s.r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	go s.committer()
 	ctx, cancel := context.WithTimeout(context.Background(), lockWait+5*time.Second)
 	defer cancel()
-	if err := s.write(ctx, func(tx *sql.Tx) error { return createTables(ctx, tx) }); err != nil {
+	if err := s.write(ctx, createTables); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
@@ -131,38 +142,6 @@ func createTables(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// write runs fn in one write transaction (BEGIN IMMEDIATE: the write lock
-// is taken before the first read, so what fn reads stays true until commit).
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.fail(ctx, err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return s.fail(ctx, err)
-	}
-	return s.fail(ctx, tx.Commit())
-}
-
-// begin starts a write transaction, waiting up to lockWait for the lock
-// while ctx lasts.
-func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
-	deadline := time.Now().Add(lockWait)
-	for {
-		tx, err := s.w.BeginTx(ctx, nil)
-		var e *sqlite.Error
-		if err == nil || !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
-			return tx, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-	}
-}
-
 // fail returns err as the store reports it: the contract's own errors as
 // they are, the caller's cancellation as such, anything else as
 // sessions.ErrStoreUnavailable (a full disk, an I/O error, a lock held
@@ -177,9 +156,15 @@ func (s *Store) fail(ctx context.Context, err error) error {
 	return fmt.Errorf("sqlitestore: %w: %w", sessions.ErrStoreUnavailable, err)
 }
 
-// Close closes the store's connections.
+// Close stops the committer and closes the store's connections.
 func (s *Store) Close() error {
-	return errors.Join(s.w.Close(), s.r.Close())
+	var err error
+	s.once.Do(func() {
+		s.end()
+		<-s.stopped
+		err = errors.Join(s.w.Close(), s.r.Close())
+	})
+	return err
 }
 
 // micros is t as stored: microseconds since the Unix epoch, NULL for zero.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -85,5 +86,28 @@ func TestOpenRefusesWhatIsNotAFile(t *testing.T) {
 	}
 	if _, err := Open(filepath.Join(t.TempDir(), "missing", "dir", "s.db")); err == nil {
 		t.Error("Open in a missing directory succeeded")
+	}
+}
+
+// TestCloseEndsItsGoroutines: Close stops the committer (and database/sql's
+// own goroutines); a write after Close fails at once.
+func TestCloseEndsItsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s, err := Open(filepath.Join(t.TempDir(), "sessions.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UseOnce(context.Background(), sessions.Hash{1}, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for end := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Close, %d before Open", n, before)
+	}
+	if _, err := s.UseOnce(context.Background(), sessions.Hash{2}, time.Now().Add(time.Hour)); !errors.Is(err, sessions.ErrStoreUnavailable) {
+		t.Errorf("a write after Close: %v, want ErrStoreUnavailable", err)
 	}
 }
