@@ -37,7 +37,7 @@ func open(tb testing.TB, pool *pgxpool.Pool) *pgstore.Store {
 // gone as far as the store can tell.
 func unreachable(tb testing.TB) sessions.Store {
 	cfg := newSchema(tb)
-	dead := uint16(freePort())
+	dead := uint16(freePort(tb))
 	var gone atomic.Bool
 	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
 		if gone.Load() {

@@ -40,7 +40,7 @@ func TestNewConcurrently(t *testing.T) {
 // promptly with sessions.ErrStoreUnavailable.
 func TestNewUnreachable(t *testing.T) {
 	needServer(t)
-	pool, err := pgxpool.New(bg, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?connect_timeout=5", freePort()))
+	pool, err := pgxpool.New(bg, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?connect_timeout=5", freePort(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -13,10 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sessiongate/sessiongate/sessions/storetest"
 )
 
 // The tests run against a real PostgreSQL cluster on loopback, started once
@@ -27,10 +27,9 @@ import (
 
 // server is the cluster TestMain started.
 var server struct {
-	url     string // postgres://postgres@127.0.0.1:<port>/postgres
-	missing string // why there is no server: no binaries, no postgres user
-	broken  error  // the binaries are there but the server did not start
-	admin   *pgxpool.Pool
+	storetest.Server
+	url   string // postgres://postgres@127.0.0.1:<port>/postgres
+	admin *pgxpool.Pool
 }
 
 func TestMain(m *testing.M) {
@@ -38,9 +37,9 @@ func TestMain(m *testing.M) {
 	var missing *missingError
 	switch {
 	case errors.As(err, &missing):
-		server.missing = missing.Error()
+		server.Missing = missing.Error()
 	case err != nil:
-		server.broken = err
+		server.Broken = err
 	}
 	code := m.Run()
 	if server.admin != nil {
@@ -52,19 +51,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needServer returns the server's URL. Without one it skips the test, or
-// fails it under CI=true (CI must test every store); a server that would
-// not start fails it always.
+// needServer returns the server's URL, or skips (fails under CI=true).
 func needServer(tb testing.TB) string {
 	tb.Helper()
-	switch {
-	case server.broken != nil:
-		tb.Fatalf("postgres did not start: %v", server.broken)
-	case server.missing != "" && os.Getenv("CI") == "true":
-		tb.Fatalf("%s (CI=true: every store must be tested)", server.missing)
-	case server.missing != "":
-		tb.Skip(server.missing)
-	}
+	server.Need(tb)
 	return server.url
 }
 
@@ -83,6 +73,10 @@ func startPostgres() (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	port, err := storetest.FreePort()
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "sessiongate-pg-")
 	if err != nil {
 		return nil, err
@@ -93,7 +87,7 @@ func startPostgres() (stop func(), err error) {
 			return nil, err
 		}
 	}
-	data, port := filepath.Join(dir, "data"), freePort()
+	data := filepath.Join(dir, "data")
 	pgCtl := append(slices.Clone(runAs), filepath.Join(bin, "pg_ctl"), "-D", data)
 	stop = func() {
 		exec.Command(pgCtl[0], append(pgCtl[1:], "stop", "-m", "immediate")...).Run()
@@ -111,7 +105,7 @@ func startPostgres() (stop func(), err error) {
 			return nil, fmt.Errorf("%s: %v\n%s%s", strings.Join(args, " "), err, out, log)
 		}
 	}
-	watchdog(strings.Join(append(pgCtl, "stop", "-m", "immediate"), " ") + " ; rm -rf " + dir)
+	storetest.AfterExit(strings.Join(append(pgCtl, "stop", "-m", "immediate"), " ") + " ; rm -rf " + dir)
 	server.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	server.admin, err = pgxpool.New(context.Background(), server.url)
 	return stop, err
@@ -158,25 +152,14 @@ func postgresUser() (runAs []string, owner []int, err error) {
 	return []string{"runuser", "-u", "postgres", "--"}, []int{uid, gid}, nil
 }
 
-// freePort returns a loopback port nothing listens on (just now).
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// freePort is a loopback port nothing listens on.
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	port, err := storetest.FreePort()
 	if err != nil {
-		panic(err)
+		tb.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// watchdog runs cleanup once this process is gone, however it ends: a test
-// binary killed by go test's -timeout never reaches TestMain's stop, and
-// the server would outlive it.
-func watchdog(cleanup string) {
-	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; %s", os.Getpid(), cleanup)
-	cmd := exec.Command("sh", "-c", script)
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	_ = cmd.Start()
+	return port
 }
 
 var schemas atomic.Int64
