@@ -1,7 +1,9 @@
 package sessions
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -80,4 +82,21 @@ func (f RevokeFilter) Selects(r Record) bool {
 	default:
 		return r.Subject == f.Subject && r.ID != f.Except
 	}
+}
+
+// StoreError is how a driver returns err, so that every driver sorts
+// errors alike: nil and the contract's own errors (ErrNotFound, ErrExists,
+// ErrInvalidFilter) as they are; once ctx has ended, ctx's error (the caller
+// gave up: errors.Is(err, context.Canceled) holds) with err in the message;
+// anything else (no connection, a server or disk error) wrapped with
+// ErrStoreUnavailable, err still reachable with errors.Is and errors.As.
+// driver prefixes the message. For driver authors.
+func StoreError(ctx context.Context, driver string, err error) error {
+	switch {
+	case err == nil, errors.Is(err, ErrNotFound), errors.Is(err, ErrExists), errors.Is(err, ErrInvalidFilter):
+		return err
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: %w (%v)", driver, ctx.Err(), err)
+	}
+	return fmt.Errorf("%s: %w: %w", driver, ErrStoreUnavailable, err)
 }

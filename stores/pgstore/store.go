@@ -105,17 +105,9 @@ func createTables(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// fail returns err as the store reports it: the contract's own errors as
-// they are, the caller's cancellation as such, anything else (no
-// connection, a server error) as sessions.ErrStoreUnavailable.
+// fail returns err as every store does (sessions.StoreError).
 func (s *Store) fail(ctx context.Context, err error) error {
-	switch {
-	case err == nil, errors.Is(err, sessions.ErrNotFound), errors.Is(err, sessions.ErrExists):
-		return err
-	case ctx.Err() != nil:
-		return fmt.Errorf("pgstore: %w (%v)", ctx.Err(), err)
-	}
-	return fmt.Errorf("pgstore: %w: %w", sessions.ErrStoreUnavailable, err)
+	return sessions.StoreError(ctx, "pgstore", err)
 }
 
 // Close ends every Notify subscription and waits for them. It does not

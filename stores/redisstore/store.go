@@ -72,17 +72,9 @@ func (s *Store) keysKey() string                { return s.tag + ":keys" }
 func (s *Store) retireKey() string              { return s.tag + ":keys:retire" }
 func (s *Store) channel() string                { return s.tag + ":revoked" }
 
-// fail returns err as the store reports it: the contract's own errors as
-// they are, the caller's cancellation as such, anything else (no
-// connection, a Redis error) as sessions.ErrStoreUnavailable.
+// fail returns err as every store does (sessions.StoreError).
 func (s *Store) fail(ctx context.Context, err error) error {
-	switch {
-	case err == nil, errors.Is(err, sessions.ErrNotFound), errors.Is(err, sessions.ErrExists):
-		return err
-	case ctx.Err() != nil:
-		return fmt.Errorf("redisstore: %w (%v)", ctx.Err(), err)
-	}
-	return fmt.Errorf("redisstore: %w: %w", sessions.ErrStoreUnavailable, err)
+	return sessions.StoreError(ctx, "redisstore", err)
 }
 
 // Close ends every Notify subscription and waits for them. It does not

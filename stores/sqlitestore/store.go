@@ -142,18 +142,9 @@ func createTables(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// fail returns err as the store reports it: the contract's own errors as
-// they are, the caller's cancellation as such, anything else as
-// sessions.ErrStoreUnavailable (a full disk, an I/O error, a lock held
-// beyond the busy timeout).
+// fail returns err as every store does (sessions.StoreError).
 func (s *Store) fail(ctx context.Context, err error) error {
-	switch {
-	case err == nil, errors.Is(err, sessions.ErrNotFound), errors.Is(err, sessions.ErrExists):
-		return err
-	case ctx.Err() != nil:
-		return fmt.Errorf("sqlitestore: %w (%v)", ctx.Err(), err)
-	}
-	return fmt.Errorf("sqlitestore: %w: %w", sessions.ErrStoreUnavailable, err)
+	return sessions.StoreError(ctx, "sqlitestore", err)
 }
 
 // Close stops the committer and closes the store's connections.
