@@ -66,14 +66,15 @@ type Store interface {
 	// sessions it deleted.
 	Sweep(ctx context.Context, now time.Time, keep time.Duration, limit int) (int, error)
 	// Close releases the store's resources (not the database a caller
-	// passed in).
+	// passed in) and closes every Notify channel; a second Close does
+	// nothing.
 	Close() error
 }
 
 // Notifier is implemented by stores that push revocations (Postgres
 // LISTEN/NOTIFY, Redis pub/sub): the channel receives a value soon after any
 // instance revokes, so verifiers read Revocations at once instead of at the
-// next poll. The channel is closed when ctx ends.
+// next poll. The channel is closed when ctx ends or the store is closed.
 type Notifier interface {
 	Notify(ctx context.Context) (<-chan struct{}, error)
 }

@@ -309,13 +309,18 @@ func (s *Store) Notify(ctx context.Context) (<-chan struct{}, error) {
 	s.mu.Lock()
 	s.watchers[ch] = struct{}{}
 	s.mu.Unlock()
-	context.AfterFunc(ctx, func() {
-		s.mu.Lock()
-		delete(s.watchers, ch)
-		s.mu.Unlock()
-		close(ch)
-	})
+	context.AfterFunc(ctx, func() { s.unwatch(ch) })
 	return ch, nil
+}
+
+// unwatch closes a Notify channel, once.
+func (s *Store) unwatch(ch chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.watchers[ch]; ok {
+		delete(s.watchers, ch)
+		close(ch)
+	}
 }
 
 // wake tells every watcher, without waiting: a pending value already says
@@ -329,6 +334,14 @@ func (s *Store) wake() {
 	}
 }
 
-// Close does nothing: the store holds no resources beyond memory. Notify
-// channels close with their contexts.
-func (s *Store) Close() error { return nil }
+// Close closes every Notify channel. The sessions stay: the store holds
+// nothing but memory.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ch := range s.watchers {
+		delete(s.watchers, ch)
+		close(ch)
+	}
+	return nil
+}

@@ -115,18 +115,35 @@ func notifyCases() []testCase {
 				t.Fatal(err)
 			}
 			cancel()
-			deadline := time.After(promptly)
-			for {
-				select {
-				case _, open := <-ch:
-					if !open {
-						return
-					}
-				case <-deadline:
-					t.Fatalf("the channel is still open %v after its context ended", promptly)
-				}
-			}
+			closes(t, ch, "its context ended")
 		}},
+		{name: "notify/the channel closes when the store is closed; a second Close does nothing", run: func(t *testing.T, h Harness) {
+			s := one(t, h)
+			ch, err := notifier(t, s).Notify(bg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			closes(t, ch, "Close")
+		}},
+	}
+}
+
+// closes waits for ch to close, draining it.
+func closes(t *testing.T, ch <-chan struct{}, after string) {
+	t.Helper()
+	deadline := time.After(promptly)
+	for {
+		select {
+		case _, open := <-ch:
+			if !open {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the channel is still open %v after %s", promptly, after)
+		}
 	}
 }
 
