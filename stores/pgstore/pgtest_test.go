@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,7 +34,11 @@ var server struct {
 }
 
 func TestMain(m *testing.M) {
-	stop, err := startPostgres()
+	flag.Parse()
+	// Tests run without fsync, for speed; benchmarks measure the settings
+	// a production server has.
+	durable := flag.Lookup("test.bench").Value.String() != ""
+	stop, err := startPostgres(durable)
 	var missing *missingError
 	switch {
 	case errors.As(err, &missing):
@@ -64,7 +69,7 @@ func (e *missingError) Error() string { return "no PostgreSQL to test with: " + 
 
 // startPostgres runs initdb and pg_ctl start in a temp dir on a free
 // loopback port and returns how to stop and remove it.
-func startPostgres() (stop func(), err error) {
+func startPostgres(durable bool) (stop func(), err error) {
 	bin, err := postgresBin()
 	if err != nil {
 		return nil, err
@@ -95,8 +100,10 @@ func startPostgres() (stop func(), err error) {
 	}
 	initdb := append(slices.Clone(runAs), filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
 		"-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories=%s -c fsync=off "+
-		"-c synchronous_commit=off -c full_page_writes=off -c max_connections=300", port, dir)
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories=%s -c max_connections=300", port, dir)
+	if !durable {
+		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
 	start := append(slices.Clone(pgCtl), "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "-o", opts, "start")
 	for _, args := range [][]string{initdb, start} {
 		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
