@@ -71,10 +71,28 @@ func (s *Store) Get(ctx context.Context, id string) (sessions.Record, error) {
 	return r, s.fail(ctx, err)
 }
 
-// Rotate locks the session row, applies sessions.Decide and writes the
-// result in one transaction. Concurrent calls queue on the row lock and
-// each decides on the row as the one before left it.
+// Rotate first tries the common case, the current token of a live session,
+// as one conditional UPDATE (one round trip). When that matches no row, it
+// locks the row, applies sessions.Decide and writes the result in one
+// transaction. Concurrent calls queue on the row lock, and each decides on
+// the row as the one before left it (READ COMMITTED re-checks the UPDATE's
+// condition after the wait), so exactly one rotates.
 func (s *Store) Rotate(ctx context.Context, q sessions.RotateRequest) (sessions.RotateResult, error) {
+	r, err := scanRecord(s.pool.QueryRow(ctx, `UPDATE sg_sessions SET generation = generation + 1,
+		rotated_at = $3, last_used = $3, idle_expires_at = LEAST($4, expires_at), user_agent = $5, ip = $6
+		WHERE id = $1 AND generation = $2 AND revoked_at IS NULL AND idle_expires_at > $3 AND expires_at > $3
+		RETURNING `+columns, q.ID, int64(q.Generation), q.Now, q.Now.Add(q.IdleTimeout), q.UserAgent, q.IP))
+	switch {
+	case err == nil:
+		return sessions.RotateResult{Outcome: sessions.OutcomeRotated, Record: r}, nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return sessions.RotateResult{}, s.fail(ctx, err)
+	}
+	return s.rotateLocked(ctx, q)
+}
+
+// rotateLocked decides every outcome on the locked row.
+func (s *Store) rotateLocked(ctx context.Context, q sessions.RotateRequest) (sessions.RotateResult, error) {
 	var res sessions.RotateResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := get(ctx, tx, q.ID, true)
