@@ -21,7 +21,10 @@
 //
 // Every case is a subtest named by the behaviour it pins, and Run logs how
 // many there are: go test -v -run 'TestConformance$' prints "storetest: N
-// cases". The suite uses only the standard library.
+// cases". A store that implements sessions.Notifier also gets the notify
+// cases (others skip them). For a driver whose tests start a database
+// server in TestMain, Server, FreePort and AfterExit do the common part. The
+// suite uses only the standard library.
 package storetest
 
 import (
