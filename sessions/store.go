@@ -16,6 +16,10 @@ import (
 // made without the manager's secret: a refresh token's secret part is an
 // HMAC, under a key derived from Config.Secret, of the session ID, the
 // generation and Record.Seed.
+//
+// Stores keep times to the microsecond (what Postgres keeps), judge them by
+// the times the caller passes (never the database's clock), and give a zero
+// time back as zero.
 type Store interface {
 	// Create stores a new session. ErrExists when the ID is taken.
 	Create(ctx context.Context, r Record) error
@@ -26,22 +30,27 @@ type Store interface {
 	// generation q.Generation does to session q.ID (see Outcome). The
 	// manager has already proved the token genuine; the store decides only
 	// by generation, time and state, so concurrent calls with the same
-	// token see exactly one OutcomeRotated.
+	// token see exactly one OutcomeRotated. ErrNotFound when there is no
+	// such session. Decide (rules.go) is the rule written out.
 	Rotate(ctx context.Context, q RotateRequest) (RotateResult, error)
 	// ListByUser returns the subject's live sessions (not revoked, neither
-	// idle- nor absolutely expired at now), newest first.
+	// idle- nor absolutely expired at now), newest (CreatedAt) first.
 	ListByUser(ctx context.Context, subject string, now time.Time) ([]Record, error)
 	// Revoke marks every live session the filter selects as revoked at
 	// now with reason, appends one Revocation per session to the feed, and
-	// returns how many it revoked. Revoking a revoked session is a no-op.
+	// returns how many it revoked. Revoking a revoked session is a no-op;
+	// so is one that is not Live at now, or an unknown ID. A filter that
+	// fails RevokeFilter.Check gives ErrInvalidFilter.
 	Revoke(ctx context.Context, f RevokeFilter, reason string, now time.Time) (int, error)
 	// Revocations returns up to limit feed entries with Seq > after, in
-	// Seq order, for verifiers' deny-lists (the polling fallback).
+	// Seq order, for verifiers' deny-lists (the polling fallback). An entry
+	// becomes visible no later than any entry with a higher Seq, so a
+	// poller that passes the last Seq it read never misses one.
 	Revocations(ctx context.Context, after uint64, limit int) ([]Revocation, error)
 	// UseOnce records key until the given time and reports whether this
 	// call was the first to do so (exchange replay protection: the key is
 	// a hash of the provider token). A key seen before and not yet expired
-	// gives false.
+	// (by the caller's clock, time.Now) gives false.
 	UseOnce(ctx context.Context, key Hash, until time.Time) (first bool, err error)
 	// PutKey inserts k unless a key for k.Slot exists, and returns the key
 	// stored for that slot either way, so every instance sharing the store
@@ -57,14 +66,15 @@ type Store interface {
 	// sessions it deleted.
 	Sweep(ctx context.Context, now time.Time, keep time.Duration, limit int) (int, error)
 	// Close releases the store's resources (not the database a caller
-	// passed in).
+	// passed in) and closes every Notify channel; a second Close does
+	// nothing.
 	Close() error
 }
 
 // Notifier is implemented by stores that push revocations (Postgres
 // LISTEN/NOTIFY, Redis pub/sub): the channel receives a value soon after any
 // instance revokes, so verifiers read Revocations at once instead of at the
-// next poll. The channel is closed when ctx ends.
+// next poll. The channel is closed when ctx ends or the store is closed.
 type Notifier interface {
 	Notify(ctx context.Context) (<-chan struct{}, error)
 }
@@ -156,7 +166,7 @@ type RevokeFilter struct {
 
 // Revocation is one entry of the revocation feed.
 type Revocation struct {
-	Seq       uint64 // strictly increasing per store
+	Seq       uint64 // strictly increasing per store, never reused (not even after Sweep)
 	SessionID string
 	Subject   string
 	At        time.Time
