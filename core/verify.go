@@ -64,12 +64,12 @@ func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
 
 // verify checks tok and returns its session. src only labels the result.
 func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
-	s, e := v.check(tok)
+	s, e := v.check(tok, v.clock())
 	if e != nil {
 		e.Source = src
 		return nil, e
 	}
-	s.Token, s.Source = Token(tok), src
+	s.Source = src
 	if v.validate != nil {
 		if err := v.validate(s); err != nil {
 			return nil, &Error{Kind: ErrClaims, Source: src, Err: err}
@@ -81,7 +81,7 @@ func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
 // check applies the rules in this order, so a token that breaks several
 // always gets the same kind: size, form, type, header and issuer,
 // signature, then the registered claims.
-func (v *verifier) check(tok string) (*Session, *Error) {
+func (v *verifier) check(tok string, now time.Time) (*Session, *Error) {
 	if len(tok) > v.maxSize {
 		return nil, newError(ErrTokenTooLarge, nil)
 	}
@@ -89,28 +89,37 @@ func (v *verifier) check(tok string) (*Session, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	if !v.typeAccepted(c.header["typ"]) {
+	typ, _ := jsonString(c.header[hTyp])
+	if !v.typeAccepted(typ) {
 		return nil, newError(ErrTokenType, nil)
 	}
-	keys, e := v.keys(c.header, c.claims)
+	alg, _ := jsonString(c.header[hAlg])
+	ik, kid, e := v.issuer(alg, &c)
 	if e != nil {
 		return nil, e
 	}
-	alg, _ := c.header["alg"].(string)
+	keys, e := ik.lookup(kid, alg)
+	if e != nil {
+		return nil, e
+	}
 	if !signatureValid(v.methods[alg], c.signingInput, c.sig, keys) {
 		return nil, newError(ErrSignature, nil)
 	}
-	return v.session(&c, v.clock())
+	s, e := v.session(&c, now)
+	if e != nil {
+		return nil, e
+	}
+	s.Token = Token(tok)
+	return s, nil
 }
 
 // typeAccepted applies Config.Types to the typ header: RFC 7515 §4.1.9
 // compares media types ignoring case and reads a typ without "/" as
 // "application/" followed by it.
-func (v *verifier) typeAccepted(typ any) bool {
+func (v *verifier) typeAccepted(t string) bool {
 	if len(v.types) == 0 {
 		return true
 	}
-	t, _ := typ.(string)
 	if !strings.Contains(t, "/") {
 		t = "application/" + t
 	}
@@ -133,30 +142,31 @@ func signatureValid(m jwt.SigningMethod, input string, sig []byte, keys []any) b
 	return false
 }
 
-// keys picks the verification keys for a token: alg on the allow-list, no
-// unknown critical header, issuer configured, key of that issuer by kid.
-func (v *verifier) keys(header, claims map[string]any) ([]any, *Error) {
-	alg, _ := header["alg"].(string)
+// issuer checks a token's header and finds its issuer's keys: alg on the
+// allow-list, no unknown critical header, issuer configured. It returns
+// the kid the token names ("" for none).
+func (v *verifier) issuer(alg string, c *compact) (*issuerKeys, string, *Error) {
 	if v.methods[alg] == nil {
-		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %q is not on the allow-list", alg))
+		return nil, "", newError(ErrAlgorithm, fmt.Errorf("alg %q is not on the allow-list", alg))
 	}
-	if _, ok := header["crit"]; ok {
+	if c.header[hCrit] != "" {
 		// RFC 7515 4.1.11: crit names extensions the recipient must
 		// understand; this verifier understands none.
-		return nil, newError(ErrMalformed, errors.New("token names a critical header extension this verifier does not understand"))
+		return nil, "", newError(ErrMalformed, errors.New("token names a critical header extension this verifier does not understand"))
 	}
-	iss, _ := claims["iss"].(string)
+	iss, _ := jsonString(c.claims[cIss])
 	ik := v.issuers[iss]
 	if ik == nil {
-		return nil, newError(ErrIssuer, nil)
+		return nil, "", newError(ErrIssuer, nil)
 	}
 	var kid string
-	if raw, ok := header["kid"]; ok {
-		if kid, ok = raw.(string); !ok {
-			return nil, newError(ErrMalformed, errors.New("kid header is not a string"))
+	if raw := c.header[hKid]; raw != "" {
+		var ok bool
+		if kid, ok = jsonString(raw); !ok {
+			return nil, "", newError(ErrMalformed, errors.New("kid header is not a string"))
 		}
 	}
-	return ik.lookup(kid, alg)
+	return ik, kid, nil
 }
 
 // lookup returns the issuer's keys for kid and alg: static keys first, then
