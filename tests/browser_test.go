@@ -89,7 +89,7 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 	reports := make(chan browserReport, 1)
 	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := sessionhttp.FromRequest(r)
-		which, _ := s.Claims["copy"].(string)
+		which, _ := s.Claims()["copy"].(string)
 		io.WriteString(w, which)
 	})
 	cors := func(h http.Handler) http.Handler {
