@@ -23,6 +23,7 @@ type issuerKeys struct {
 // the same token, keys and time it returns the same answer; it keeps no
 // per-request state. It parses tokens itself (jws.go) and decides on the
 // registered claims itself (claims.go); golang-jwt checks the signature.
+// Tokens it verified are kept in cache (tokencache.go), nil when disabled.
 type verifier struct {
 	methods   map[string]jwt.SigningMethod // the alg allow-list
 	types     []string                     // Config.Types, in full and lower case
@@ -32,6 +33,7 @@ type verifier struct {
 	clock     func() time.Time
 	validate  func(*Session) error
 	maxSize   int
+	cache     *tokenCache
 }
 
 // strictPSS returns RSA-PSS methods that verify only a salt as long as the
@@ -56,15 +58,26 @@ func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
 			methods[a] = m
 		}
 	}
-	return &verifier{
+	v := &verifier{
 		methods: methods, types: cfg.Types, issuers: issuers, audiences: cfg.Audiences, leeway: cfg.Leeway,
 		clock: cfg.Clock, validate: cfg.ValidateClaims, maxSize: cfg.MaxTokenSize,
 	}
+	if !cfg.DisableTokenCache {
+		v.cache = newTokenCache(cfg.TokenCacheSize, cfg.TokenCacheMaxAge)
+	}
+	return v
 }
 
 // verify checks tok and returns its session. src only labels the result.
+// A token verified before is answered from the cache with what verifying
+// it again would answer now: the dates are checked against the clock and
+// ValidateClaims runs, every time.
 func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
-	s, e := v.check(tok, v.clock())
+	now := v.clock()
+	s, e, hit := v.cache.get(tok, now, v)
+	if !hit {
+		s, e = v.check(tok, now)
+	}
 	if e != nil {
 		e.Source = src
 		return nil, e
@@ -80,7 +93,9 @@ func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
 
 // check applies the rules in this order, so a token that breaks several
 // always gets the same kind: size, form, type, header and issuer,
-// signature, then the registered claims.
+// signature, then the registered claims. A token that passes them all is
+// cached, under the generation of its issuer's keys read before they were
+// looked up (so a key set replaced meanwhile only makes the entry stale).
 func (v *verifier) check(tok string, now time.Time) (*Session, *Error) {
 	if len(tok) > v.maxSize {
 		return nil, newError(ErrTokenTooLarge, nil)
@@ -98,6 +113,7 @@ func (v *verifier) check(tok string, now time.Time) (*Session, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	gen := ik.generation()
 	keys, e := ik.lookup(kid, alg)
 	if e != nil {
 		return nil, e
@@ -110,6 +126,7 @@ func (v *verifier) check(tok string, now time.Time) (*Session, *Error) {
 		return nil, e
 	}
 	s.Token = Token(tok)
+	v.cache.add(tok, s, ik, gen, now)
 	return s, nil
 }
 
@@ -167,6 +184,18 @@ func (v *verifier) issuer(alg string, c *compact) (*issuerKeys, string, *Error) 
 		}
 	}
 	return ik, kid, nil
+}
+
+// generation identifies the issuer's current keys: it changes whenever a
+// fetch brings other keys (nextGeneration). Static keys never change.
+func (ik *issuerKeys) generation() uint64 {
+	if ik.cache == nil {
+		return 0
+	}
+	if ks := ik.cache.keys.Load(); ks != nil {
+		return ks.gen
+	}
+	return 0
 }
 
 // lookup returns the issuer's keys for kid and alg: static keys first, then
