@@ -73,9 +73,28 @@ func (c *tokenCache) get(tok string, now time.Time, v *verifier) (s *Session, e 
 		}
 		return nil, e, true
 	}
-	cp := t.session
-	cp.Audience = slices.Clone(cp.Audience)
-	return &cp, nil, true
+	return t.copySession(), nil, true
+}
+
+// withAudience is a session and room for its one audience, so that the
+// copy a hit hands out (its Audience too: the caller may change it) costs
+// one allocation in the common case.
+type withAudience struct {
+	s   Session
+	aud [1]string
+}
+
+// copySession returns a copy of the cached session that shares nothing
+// the caller could change.
+func (t *cachedToken) copySession() *Session {
+	if len(t.session.Audience) != 1 {
+		cp := t.session
+		cp.Audience = slices.Clone(cp.Audience)
+		return &cp
+	}
+	w := &withAudience{s: t.session, aud: [1]string{t.session.Audience[0]}}
+	w.s.Audience = w.aud[:]
+	return &w.s
 }
 
 // add stores s, just verified at now with keys of generation gen. It
