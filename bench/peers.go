@@ -26,9 +26,9 @@ type PeerInfo struct {
 // (gofiber/contrib's v3 jwt module is not served there).
 var Peers = map[string]PeerInfo{
 	"nethttp": {"auth0/go-jwt-middleware/v2 v2.3.1", "issuer, audience"},
-	"gin":      {"hand-written golang-jwt/v5 middleware", "issuer, audience"},
-	"echo":     {"labstack/echo-jwt/v4 v4.4.0", "not issuer or audience: its Config has no parser options (only a ParseTokenFunc of one's own)"},
-	"fiber":    {"gofiber/contrib/jwt v1.1.2", "not issuer or audience: its Config has no parser options"},
+	"gin":     {"hand-written golang-jwt/v5 middleware", "issuer, audience"},
+	"echo":    {"labstack/echo-jwt/v4 v4.4.0", "not issuer or audience: its Config has no parser options (only a ParseTokenFunc of one's own)"},
+	"fiber":   {"gofiber/contrib/jwt v1.1.2", "not issuer or audience: its Config has no parser options"},
 }
 
 // auth0Middleware is auth0/go-jwt-middleware's net/http middleware with its

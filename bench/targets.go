@@ -28,9 +28,9 @@ var FrameworkTitle = map[string]string{
 // The variants of a framework's app: no auth at all (the baseline),
 // sessiongate with its cache (the default) and without, and the peer.
 const (
-	None       = "none"
-	Cached     = "sessiongate"
-	Uncached   = "sessiongate-uncached"
+	None     = "none"
+	Cached   = "sessiongate"
+	Uncached = "sessiongate-uncached"
 	Peer     = "peer"
 )
 
