@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"time"
 
@@ -46,10 +47,22 @@ type Key struct {
 	Secret  []byte // HS256 only
 }
 
+// KeysEnv names the environment variable through which a load test's
+// server process gets the client's keys (PKCS #8 PEM, see ExportKeys).
+const KeysEnv = "SESSIONGATE_BENCH_KEYS"
+
 var keys = sync.OnceValue(func() map[string]*Key {
+	if pemKeys := os.Getenv(KeysEnv); pemKeys != "" {
+		return importKeys(pemKeys)
+	}
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	rs, _ := rsa.GenerateKey(rand.Reader, 2048)
 	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	return keySet(ec, rs, ed)
+})
+
+// keySet describes the signing keys of every algorithm.
+func keySet(ec *ecdsa.PrivateKey, rs *rsa.PrivateKey, ed ed25519.PrivateKey) map[string]*Key {
 	secret := []byte("a-benchmark-hmac-secret-of-32-bytes-or-more")
 	out := map[string]*Key{
 		"ES256": {Alg: "ES256", Method: jwt.SigningMethodES256, Private: ec, Public: &ec.PublicKey},
@@ -68,7 +81,38 @@ var keys = sync.OnceValue(func() map[string]*Key {
 		k.PEM = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	}
 	return out
-})
+}
+
+// ExportKeys returns this process's ES256, RS256 and EdDSA private keys as
+// PKCS #8 PEM, for KeysEnv: throwaway keys, made for one benchmark run.
+func ExportKeys() string {
+	var out []byte
+	for _, alg := range []string{"ES256", "RS256", "EdDSA"} {
+		der, err := x509.MarshalPKCS8PrivateKey(KeyFor(alg).Private)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})...)
+	}
+	return string(out)
+}
+
+// importKeys reads what ExportKeys wrote.
+func importKeys(data string) map[string]*Key {
+	var privs []any
+	for rest := []byte(data); ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			panic(err)
+		}
+		privs = append(privs, k)
+	}
+	return keySet(privs[0].(*ecdsa.PrivateKey), privs[1].(*rsa.PrivateKey), privs[2].(ed25519.PrivateKey))
+}
 
 // KeyFor returns the key of alg, generated once per process.
 func KeyFor(alg string) *Key { return keys()[alg] }
