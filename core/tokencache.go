@@ -2,7 +2,6 @@ package core
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -97,19 +96,16 @@ func (t *cachedToken) copySession() *Session {
 	return &w.s
 }
 
-// add stores s, just verified at now with keys of generation gen. It
-// keeps copies: the caller's session goes on to one request, and the
-// token is cloned so that the entry does not keep alive the whole header
-// it was cut from.
-func (c *tokenCache) add(tok string, s *Session, keys *issuerKeys, gen uint64, now time.Time) {
+// add stores s, just verified at now with keys of generation gen, under
+// its token (a copy of the request's: see verifier.check). It keeps a copy
+// of s: the caller's goes on to one request.
+func (c *tokenCache) add(s *Session, keys *issuerKeys, gen uint64, now time.Time) {
 	if c == nil {
 		return
 	}
 	t := &cachedToken{session: *s, keys: keys, gen: gen, staleAt: now.Add(c.maxAge)}
-	tok = strings.Clone(tok)
-	t.session.Token = Token(tok)
 	t.session.Audience = slices.Clone(s.Audience)
-	c.entries.Set(tok, t)
+	c.entries.Set(string(s.Token), t)
 }
 
 // len returns the number of cached tokens.

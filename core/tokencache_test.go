@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -380,4 +381,73 @@ func TestTokenCacheDuplicateCookiesRepeat(t *testing.T) {
 		}
 	}
 	wantSignatures(t, sigs, 2, "two repeat requests")
+}
+
+// scratchRequest is a Request whose strings live in one buffer that the
+// test overwrites once Check returns, as fasthttp reuses its buffers after
+// the handler: whatever core kept must be its own copy.
+type scratchRequest struct {
+	buf    []byte
+	header map[string][2]int // name -> the value's bounds in buf
+}
+
+func newScratchRequest(headers map[string]string) *scratchRequest {
+	r := &scratchRequest{header: map[string][2]int{}}
+	for name, v := range headers {
+		r.header[name] = [2]int{len(r.buf), len(r.buf) + len(v)}
+		r.buf = append(r.buf, v...)
+	}
+	return r
+}
+
+func (r *scratchRequest) str(b [2]int) string {
+	return unsafe.String(&r.buf[b[0]], b[1]-b[0])
+}
+
+func (r *scratchRequest) Method() string { return http.MethodGet }
+func (r *scratchRequest) Host() string   { return "api.a.example" }
+func (r *scratchRequest) Query(string) string {
+	return ""
+}
+func (r *scratchRequest) Header(name string) []string {
+	if b, ok := r.header[name]; ok {
+		return []string{r.str(b)}
+	}
+	return nil
+}
+
+// scribble overwrites every byte the request's strings point to.
+func (r *scratchRequest) scribble() {
+	for i := range r.buf {
+		r.buf[i] = 'x'
+	}
+}
+
+// TestCheckKeepsNoRequestString: a session (and the cache entry behind it)
+// owns its token; the request's buffers may be reused once Check returns.
+func TestCheckKeepsNoRequestString(t *testing.T) {
+	for _, cfg := range []Config{{CookieNames: []string{"sid"}}, {CookieNames: []string{"sid"}, DisableTokenCache: true}} {
+		for _, h := range []string{"Authorization", "Cookie"} {
+			t.Run(fmt.Sprintf("%s, cache off %v", h, cfg.DisableTokenCache), func(t *testing.T) {
+				g, _ := cacheGate(t, newFakeClock(), cfg)
+				tok := validToken(t)
+				val := map[string]string{"Authorization": "Bearer " + tok, "Cookie": "a=b; sid=" + tok}[h]
+				var kept []*Session
+				for range 2 { // a miss, then (cache on) a hit
+					r := newScratchRequest(map[string]string{h: val})
+					d := g.Check(r, CheckOptions{})
+					if d.Err != nil {
+						t.Fatal(d.Err)
+					}
+					r.scribble()
+					kept = append(kept, d.Session)
+				}
+				for i, s := range kept {
+					if string(s.Token) != tok || s.Claims()["sub"] != "user-1" {
+						t.Fatalf("session %d: its token changed with the request's buffer", i+1)
+					}
+				}
+			})
+		}
+	}
 }

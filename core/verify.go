@@ -125,8 +125,9 @@ func (v *verifier) check(tok string, now time.Time) (*Session, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	s.Token = Token(tok)
-	v.cache.add(tok, s, ik, gen, now)
+	// A copy: tok may live in a buffer the server reuses (Request).
+	s.Token = Token(strings.Clone(tok))
+	v.cache.add(s, ik, gen, now)
 	return s, nil
 }
 
