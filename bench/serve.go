@@ -45,6 +45,7 @@ func (s *Server) Serve() (status, setCookies int) {
 		return s.w.status, len(s.w.h["Set-Cookie"])
 	}
 	s.ctx.Response.Reset()
+	s.ctx.ResetUserValues() // as fasthttp's server does after each request
 	s.t.Fast(s.ctx)
 	return s.ctx.Response.StatusCode(), len(s.ctx.Response.Header.PeekAll("Set-Cookie"))
 }
