@@ -182,15 +182,11 @@ func scanMembers(data []byte, text string, names []string, vals []string, claimS
 			frames = append(frames, nameFrame{object: data[i] == '{', start: len(arena)})
 			expectName = data[i] == '{'
 		case '}', ']':
-			if len(frames) == 1 && pending >= 0 {
-				vals[pending], pending = trimValue(text[valStart:i]), -1
-			}
+			pending = endValue(len(frames), pending, vals, text[valStart:i])
 			arena, frames = arena[:frames[len(frames)-1].start], frames[:len(frames)-1]
 			expectName = false
 		case ',':
-			if len(frames) == 1 && pending >= 0 {
-				vals[pending], pending = trimValue(text[valStart:i]), -1
-			}
+			pending = endValue(len(frames), pending, vals, text[valStart:i])
 			expectName = frames[len(frames)-1].object
 		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 			end := numberEnd(data, i)
@@ -218,6 +214,18 @@ func scanMembers(data []byte, text string, names []string, vals []string, claimS
 		}
 	}
 	return nil
+}
+
+// endValue records value, the text of the member being read when a scan
+// at depth (open objects and arrays) meets a ',' or a closing bracket, if
+// that member is a top-level one names holds (pending, its index, is not
+// -1). It returns the new pending: -1.
+func endValue(depth, pending int, vals []string, value string) int {
+	if depth == 1 && pending >= 0 {
+		vals[pending] = trimValue(value)
+		return -1
+	}
+	return pending
 }
 
 // nameIndex returns the index of name in names, or -1.
