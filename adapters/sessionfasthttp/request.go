@@ -57,6 +57,7 @@ func inPlace(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)
 // v1.51, which has no All.
 func (v request) Header(name string) []string {
 	var out []string
+	//lint:ignore SA1019 All is missing from fasthttp v1.51, which fiber v2 asks for (see above)
 	v.r.Header.VisitAll(func(k, val []byte) {
 		if len(k) == len(name) && strings.EqualFold(string(k), name) {
 			if len(name) == len(fasthttp.HeaderCookie) && strings.EqualFold(name, fasthttp.HeaderCookie) {
