@@ -13,11 +13,15 @@ const size = 10_000
 var candidates = []struct {
 	name string
 	make func(int) Cache
+	// bounded: never more entries than its size. otter with its own
+	// goroutines evicts behind the writers, so it may exceed its size for a
+	// while: the reason core runs otter's maintenance on the caller's.
+	bounded bool
 }{
-	{"clock", func(n int) Cache { return NewClock(n) }},
-	{"random", func(n int) Cache { return NewRandom(n) }},
-	{"otter", func(n int) Cache { return NewOtter(n, false) }},
-	{"otter-sync", func(n int) Cache { return NewOtter(n, true) }},
+	{"clock", func(n int) Cache { return NewClock(n) }, true},
+	{"random", func(n int) Cache { return NewRandom(n) }, true},
+	{"otter", func(n int) Cache { return NewOtter(n, false) }, false},
+	{"otter-sync", func(n int) Cache { return NewOtter(n, true) }, true},
 }
 
 // tokens returns n distinct token-sized keys (about 600 bytes, like an
@@ -31,7 +35,8 @@ func tokens(n int) []string {
 	return out
 }
 
-// TestBounded: 100,000 distinct tokens never grow a cache past its size.
+// TestBounded: 100,000 distinct tokens never grow a bounded cache past its
+// size.
 func TestBounded(t *testing.T) {
 	for _, c := range candidates {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,7 +47,7 @@ func TestBounded(t *testing.T) {
 				most = max(most, cache.Len())
 			}
 			t.Logf("at most %d entries", most)
-			if most > size {
+			if c.bounded && most > size {
 				t.Fatalf("%d entries, want at most %d", most, size)
 			}
 		})
