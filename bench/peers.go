@@ -48,7 +48,7 @@ func auth0Middleware(alg string) (func(http.Handler) http.Handler, error) {
 
 // ginJWT is the middleware a Gin user writes by hand with golang-jwt: the
 // bearer header, else the session cookie, parsed with the floor's checks.
-func ginJWT(alg string) gin.HandlerFunc {
+func ginJWT(alg string) (gin.HandlerFunc, error) {
 	k := KeyFor(alg)
 	p := jwt.NewParser(jwt.WithValidMethods([]string{alg}), jwt.WithIssuer(Issuer), jwt.WithAudience(Audience), jwt.WithExpirationRequired())
 	keyFunc := func(*jwt.Token) (any, error) { return k.Public, nil }
@@ -64,24 +64,24 @@ func ginJWT(alg string) gin.HandlerFunc {
 		}
 		c.Set("user", t)
 		c.Next()
-	}
+	}, nil
 }
 
 // echoJWT is labstack/echo-jwt with the key and alg, reading the bearer
 // header then the session cookie.
-func echoJWT(alg string) echo.MiddlewareFunc {
+func echoJWT(alg string) (echo.MiddlewareFunc, error) {
 	return echojwt.WithConfig(echojwt.Config{
 		SigningKey: KeyFor(alg).Public, SigningMethod: alg,
 		TokenLookup: "header:Authorization:Bearer ,cookie:" + Cookie,
-	})
+	}), nil
 }
 
 // fiberJWT is gofiber/contrib/jwt with the key and alg, reading the bearer
 // header then the session cookie.
-func fiberJWT(alg string) fiberv2.Handler {
+func fiberJWT(alg string) (fiberv2.Handler, error) {
 	return jwtware.New(jwtware.Config{
 		SigningKey:  jwtware.SigningKey{JWTAlg: alg, Key: KeyFor(alg).Public},
 		TokenLookup: "header:Authorization,cookie:" + Cookie,
 		AuthScheme:  "Bearer",
-	})
+	}), nil
 }

@@ -71,97 +71,88 @@ func NewTarget(framework, variant, alg string) (t Target, ok bool, err error) {
 	return t, err == nil && (t.HTTP != nil || t.Fast != nil), err
 }
 
-func ok(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }
+func ok200(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }
+
+// pick returns the middleware of variant: sessiongate's (ours builds it
+// on gate), the peer's for alg, or none (ok false; also when the
+// framework has no peer).
+func pick[M any](variant string, gate *core.Gate, alg string, ours func(*core.Gate) (M, error), peer func(string) (M, error)) (m M, ok bool, err error) {
+	switch {
+	case variant == Cached || variant == Uncached:
+		m, err = ours(gate)
+	case variant == Peer && peer != nil:
+		m, err = peer(alg)
+	default:
+		return m, false, nil
+	}
+	return m, err == nil, err
+}
 
 func netHTTPApp(variant string, gate *core.Gate, alg string) (http.Handler, error) {
-	h := http.Handler(http.HandlerFunc(ok))
-	switch variant {
-	case Cached, Uncached:
-		mw, err := sessionhttp.New(gate, sessionhttp.Config{})
-		if err != nil {
-			return nil, err
-		}
-		h = mw(h)
-	case Peer:
-		mw, err := auth0Middleware(alg)
-		if err != nil {
-			return nil, err
-		}
+	ours := func(g *core.Gate) (func(http.Handler) http.Handler, error) {
+		return sessionhttp.New(g, sessionhttp.Config{})
+	}
+	mw, ok, err := pick(variant, gate, alg, ours, auth0Middleware)
+	h := http.Handler(http.HandlerFunc(ok200))
+	if ok {
 		h = mw(h)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /me", h)
-	return mux, nil
+	return mux, err
 }
 
 func ginApp(variant string, gate *core.Gate, alg string) (http.Handler, error) {
 	gin.SetMode(gin.ReleaseMode)
-	e := gin.New()
+	ours := func(g *core.Gate) (gin.HandlerFunc, error) { return sessiongin.New(g, sessiongin.Config{}) }
+	mw, ok, err := pick(variant, gate, alg, ours, ginJWT)
 	var chain []gin.HandlerFunc
-	switch variant {
-	case Cached, Uncached:
-		mw, err := sessiongin.New(gate, sessiongin.Config{})
-		if err != nil {
-			return nil, err
-		}
+	if ok {
 		chain = append(chain, mw)
-	case Peer:
-		chain = append(chain, ginJWT(alg))
 	}
-	chain = append(chain, func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	e.GET("/me", chain...)
-	return e, nil
+	e := gin.New()
+	e.GET("/me", append(chain, func(c *gin.Context) { c.String(http.StatusOK, "ok") })...)
+	return e, err
 }
 
 func echoApp(variant string, gate *core.Gate, alg string) (http.Handler, error) {
-	e := echo.New()
+	ours := func(g *core.Gate) (echo.MiddlewareFunc, error) { return sessionecho.New(g, sessionecho.Config{}) }
+	mw, ok, err := pick(variant, gate, alg, ours, echoJWT)
 	var mws []echo.MiddlewareFunc
-	switch variant {
-	case Cached, Uncached:
-		mw, err := sessionecho.New(gate, sessionecho.Config{})
-		if err != nil {
-			return nil, err
-		}
+	if ok {
 		mws = append(mws, mw)
-	case Peer:
-		mws = append(mws, echoJWT(alg))
 	}
+	e := echo.New()
 	e.GET("/me", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }, mws...)
-	return e, nil
+	return e, err
 }
 
 func fiberApp(variant string, gate *core.Gate, alg string) (fasthttp.RequestHandler, error) {
-	app := fiberv2.New(fiberv2.Config{DisableStartupMessage: true})
+	ours := func(g *core.Gate) (fiberv2.Handler, error) { return sessionfiber.New(g, sessionfiber.Config{}) }
+	mw, ok, err := pick(variant, gate, alg, ours, fiberJWT)
 	var chain []fiberv2.Handler
-	switch variant {
-	case Cached, Uncached:
-		mw, err := sessionfiber.New(gate, sessionfiber.Config{})
-		if err != nil {
-			return nil, err
-		}
+	if ok {
 		chain = append(chain, mw)
-	case Peer:
-		chain = append(chain, fiberJWT(alg))
 	}
-	chain = append(chain, func(c *fiberv2.Ctx) error { return c.SendString("ok") })
-	app.Get("/me", chain...)
-	return app.Handler(), nil
+	app := fiberv2.New(fiberv2.Config{DisableStartupMessage: true})
+	app.Get("/me", append(chain, func(c *fiberv2.Ctx) error { return c.SendString("ok") })...)
+	return app.Handler(), err
 }
 
-func fiberv3App(variant string, gate *core.Gate, _ string) (fasthttp.RequestHandler, error) {
-	app := fiberv3.New()
-	var chain []any
-	switch variant {
-	case Cached, Uncached:
-		mw, err := sessionfiberv3.New(gate, sessionfiberv3.Config{})
-		if err != nil {
-			return nil, err
-		}
-		chain = append(chain, mw)
-	case Peer:
-		return nil, nil // no JWT middleware for Fiber v3 is on the module proxy
+// fiberv3App has no peer: no JWT middleware for Fiber v3 is on the module
+// proxy.
+func fiberv3App(variant string, gate *core.Gate, alg string) (fasthttp.RequestHandler, error) {
+	if variant == Peer {
+		return nil, nil
 	}
-	chain = append(chain, func(c fiberv3.Ctx) error { return c.SendString("ok") })
-	app.Get("/me", chain[0], chain[1:]...)
-	return app.Handler(), nil
+	ours := func(g *core.Gate) (fiberv3.Handler, error) { return sessionfiberv3.New(g, sessionfiberv3.Config{}) }
+	mw, ok, err := pick[fiberv3.Handler](variant, gate, alg, ours, nil)
+	final := func(c fiberv3.Ctx) error { return c.SendString("ok") }
+	app := fiberv3.New()
+	if ok {
+		app.Get("/me", mw, final)
+	} else {
+		app.Get("/me", final)
+	}
+	return app.Handler(), err
 }
