@@ -37,7 +37,7 @@ help:
 	@echo "make issuer run the dev issuer on 127.0.0.1:8081 (key kept in your config dir; ISSUER_FLAGS=... for more, -h lists them)"
 	@echo "make test   lint, then test every module with the race detector"
 	@echo "make lint   gofmt, go vet, staticcheck ($(STATICCHECK)) and gocyclo (none over 15) on every module"
-	@echo "make bench  run the benchmarks of every module that has some"
+	@echo "make bench  sessiongate vs the peers and golang-jwt on every framework: a table, bench/RESULTS.md, bench/results.svg"
 	@echo "make tidy   go mod tidy in every module"
 	@echo "make fuzz   run each fuzz target for FUZZTIME (default 30s): $(FUZZ_TARGETS)"
 	@echo "            (make test runs their checked-in seeds)"
@@ -57,12 +57,14 @@ lint:
 	@out=$$($(GO) run $(GOCYCLO) -over 15 -ignore '_test\.go$$' $(MODULES)); \
 		if [ -n "$$out" ]; then echo "functions over cyclomatic complexity 15:"; echo "$$out"; exit 1; fi
 
+# make bench: every adapter (cache on and off), the peers and golang-jwt's
+# Parse, in BENCH_ROUNDS interleaved rounds of BENCH_TIME each, then a
+# loopback load test; prints one table and writes bench/RESULTS.md,
+# bench/results.svg and bench/results.txt (about 5 minutes on 2 cores).
+BENCH_ROUNDS ?= 6
+BENCH_TIME   ?= 200ms
 bench:
-	@set -e; for m in $(MODULES); do \
-		if grep -rqs --include='*_test.go' '^func Benchmark' $$m; then \
-			echo "== bench $$m"; (cd $$m && $(GO) test -run='^$$' -bench=. -benchmem ./...); \
-		fi; \
-	done
+	cd bench && $(GO) run ./cmd/benchreport -rounds $(BENCH_ROUNDS) -benchtime $(BENCH_TIME)
 
 demo:
 	$(GO) run ./examples/demo

@@ -13,7 +13,10 @@ import (
 
 // Request is the read-only view of an incoming request that core decides on.
 // Adapters implement it over their framework's request; HTTPRequest does so
-// for *http.Request (net/http, Gin, Echo). Adapter API.
+// for *http.Request (net/http, Gin, Echo). The strings it returns need only
+// stay unchanged until Check returns: core copies what it keeps (the token
+// of a Session), so a view over buffers the server reuses after the handler
+// (fasthttp's) need not copy them. Adapter API.
 type Request interface {
 	// Method is the HTTP method, upper case.
 	Method() string

@@ -116,10 +116,10 @@ func TestSessionAndClaimsAsAgree(t *testing.T) {
 			if c.Subject != s.Subject || c.Issuer != s.Issuer || c.ID != s.ID || fmt.Sprint([]string(c.Audience)) != fmt.Sprint(s.Audience) {
 				t.Errorf("ClaimsAs %+v, Session sub %q iss %q jti %q aud %q", c.RegisteredClaims, s.Subject, s.Issuer, s.ID, s.Audience)
 			}
-			role, _ := s.Claims["role"].(string)
-			org, _ := s.Claims["org"].(map[string]any)
+			role, _ := s.Claims()["role"].(string)
+			org, _ := s.Claims()["org"].(map[string]any)
 			if c.Role != role || !reflect.DeepEqual(c.Org, org) {
-				t.Errorf("ClaimsAs role %q org %v, Claims role %q org %v", c.Role, c.Org, role, s.Claims["org"])
+				t.Errorf("ClaimsAs role %q org %v, Claims role %q org %v", c.Role, c.Org, role, s.Claims()["org"])
 			}
 		})
 	}

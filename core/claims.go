@@ -1,39 +1,14 @@
 package core
 
 import (
-	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
-
-// dateLiterals are the top-level exp, nbf and iat members of a claim set as
-// written; "" when absent or not a number.
-type dateLiterals struct{ exp, nbf, iat string }
-
-// set records the literal of a number that starts rest (after white space
-// and the colon), when name is one of the date claims.
-func (d *dateLiterals) set(name, rest []byte) {
-	var lit *string
-	switch string(name) {
-	case "exp":
-		lit = &d.exp
-	case "nbf":
-		lit = &d.nbf
-	case "iat":
-		lit = &d.iat
-	default:
-		return
-	}
-	rest = bytes.TrimLeft(rest, " \t\r\n:")
-	n := 0
-	for n < len(rest) && strings.IndexByte("+-.0123456789eE", rest[n]) >= 0 {
-		n++
-	}
-	*lit = string(rest[:n]) // "" when the value is not a number
-}
 
 // session checks the registered claims of c against now, in the order exp,
 // nbf, iat, aud, and returns the session they describe. Every registered
@@ -41,89 +16,117 @@ func (d *dateLiterals) set(name, rest []byte) {
 // fails on a wrong type, so a numeric sub that Session showed as "" would
 // let the two disagree.
 func (v *verifier) session(c *compact, now time.Time) (*Session, *Error) {
-	s := &Session{Header: c.header, Claims: c.claims}
-	var e *Error
-	var has bool
-	if s.ExpiresAt, has, e = dateClaim(c.claims, "exp", c.dates.exp); e != nil {
-		return nil, e
-	}
-	if !has {
+	s := &Session{}
+	if c.claims[cExp] == "" {
 		return nil, newError(ErrClaims, errors.New("exp is required"))
 	}
-	if !s.ExpiresAt.After(now.Add(-v.leeway)) {
-		return nil, newError(ErrExpired, nil)
+	for _, d := range [...]struct {
+		claim int
+		t     *time.Time
+	}{{cExp, &s.ExpiresAt}, {cNbf, &s.NotBefore}, {cIat, &s.IssuedAt}} {
+		raw := c.claims[d.claim]
+		if raw == "" {
+			continue
+		}
+		if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+			return nil, newError(ErrClaims, fmt.Errorf("%s is not a number", claimNames[d.claim]))
+		}
+		*d.t = numericDate(raw)
+		if e := v.dateRule(d.claim, *d.t, now); e != nil {
+			return nil, e
+		}
 	}
-	later := now.Add(v.leeway)
-	if s.NotBefore, e = notAfter(c.claims, "nbf", c.dates.nbf, later, ErrNotYetValid); e != nil {
+	var e *Error
+	if s.Audience, e = v.audience(c.claims[cAud]); e != nil {
 		return nil, e
 	}
-	if s.IssuedAt, e = notAfter(c.claims, "iat", c.dates.iat, later, ErrIssuedInFuture); e != nil {
+	s.Issuer, _ = jsonString(c.claims[cIss]) // a string: the issuer was found by it
+	if s.Subject, e = stringClaim(c.claims[cSub], "sub"); e != nil {
 		return nil, e
 	}
-	if s.Audience, e = v.audience(c.claims); e != nil {
-		return nil, e
-	}
-	s.Issuer, _ = c.claims["iss"].(string) // a string: the issuer was found by it
-	if s.Subject, e = stringClaim(c.claims, "sub"); e != nil {
-		return nil, e
-	}
-	if s.ID, e = stringClaim(c.claims, "jti"); e != nil {
+	if s.ID, e = stringClaim(c.claims[cJti], "jti"); e != nil {
 		return nil, e
 	}
 	return s, nil
 }
 
-// dateClaim reads the NumericDate claim name, whose literal text is lit:
-// its exact instant and whether it is present.
-func dateClaim(claims map[string]any, name, lit string) (time.Time, bool, *Error) {
-	if _, ok := claims[name]; !ok {
-		return time.Time{}, false, nil
+// dateRule applies the clock to the date claim (cExp, cNbf or cIat) at t:
+// exp must be after now, nbf and iat not after it, each give or take the
+// leeway.
+func (v *verifier) dateRule(claim int, t, now time.Time) *Error {
+	switch {
+	case claim == cExp && !t.After(now.Add(-v.leeway)):
+		return newError(ErrExpired, nil)
+	case claim == cNbf && t.After(now.Add(v.leeway)):
+		return newError(ErrNotYetValid, nil)
+	case claim == cIat && t.After(now.Add(v.leeway)):
+		return newError(ErrIssuedInFuture, nil)
 	}
-	if lit == "" {
-		return time.Time{}, true, newError(ErrClaims, fmt.Errorf("%s is not a number", name))
+	return nil
+}
+
+// dateRules applies dateRule to the dates of s, a session verified before,
+// in the order session does: what verifying its token again would answer
+// at now. An absent nbf or iat is the zero time, which no rule refuses.
+func (v *verifier) dateRules(s *Session, now time.Time) *Error {
+	if e := v.dateRule(cExp, s.ExpiresAt, now); e != nil {
+		return e
 	}
-	return numericDate(lit), true, nil
+	if e := v.dateRule(cNbf, s.NotBefore, now); e != nil {
+		return e
+	}
+	return v.dateRule(cIat, s.IssuedAt, now)
 }
 
 var errAudType = errors.New("aud is not a string or an array of strings")
 
-// notAfter reads the optional NumericDate claim name, whose literal text is
-// lit, and refuses it with kind when it is after limit.
-func notAfter(claims map[string]any, name, lit string, limit time.Time, kind error) (time.Time, *Error) {
-	t, has, e := dateClaim(claims, name, lit)
-	if e == nil && has && t.After(limit) {
-		e = newError(kind, nil)
+// jsonString reads raw, the text of a JSON value, as a string; ok is false
+// when it is not one. Plain ASCII without escapes is a substring of raw;
+// anything else goes through encoding/json, so the value is what ClaimsAs
+// sees (escapes resolved, invalid UTF-8 replaced).
+func jsonString(raw string) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
 	}
-	return t, e
+	inner := raw[1 : len(raw)-1]
+	for i := 0; i < len(inner); i++ {
+		if c := inner[i]; c == '\\' || c >= utf8.RuneSelf {
+			var s string
+			if json.Unmarshal([]byte(raw), &s) != nil {
+				return "", false
+			}
+			return s, true
+		}
+	}
+	return inner, true
 }
 
-// stringClaim reads the optional string claim name.
-func stringClaim(claims map[string]any, name string) (string, *Error) {
-	raw, ok := claims[name]
-	if !ok {
+// stringClaim reads the optional string claim name from its text raw.
+func stringClaim(raw, name string) (string, *Error) {
+	if raw == "" {
 		return "", nil
 	}
-	s, ok := raw.(string)
+	s, ok := jsonString(raw)
 	if !ok {
 		return "", newError(ErrClaims, fmt.Errorf("%s is not a string", name))
 	}
 	return s, nil
 }
 
-// audience reads aud (a string or an array of strings) and, when audiences
-// are configured, requires it to name one of them.
-func (v *verifier) audience(claims map[string]any) ([]string, *Error) {
+// audience reads aud from its text raw (a string or an array of strings)
+// and, when audiences are configured, requires it to name one of them.
+func (v *verifier) audience(raw string) ([]string, *Error) {
 	var aud []string
-	switch a := claims["aud"].(type) {
-	case nil:
-		if _, ok := claims["aud"]; ok {
-			return nil, newError(ErrClaims, errAudType)
-		}
-	case string:
+	switch {
+	case raw == "":
+	case raw[0] == '"':
+		a, _ := jsonString(raw)
 		aud = []string{a}
-	case []any:
-		aud = make([]string, len(a))
-		for i, x := range a {
+	case raw[0] == '[':
+		var list []any
+		json.Unmarshal([]byte(raw), &list) // valid JSON: json.Valid accepted the claim set
+		aud = make([]string, len(list))
+		for i, x := range list {
 			var ok bool
 			if aud[i], ok = x.(string); !ok {
 				return nil, newError(ErrClaims, errAudType)

@@ -59,6 +59,19 @@ type Config struct {
 	// error refuses the token (ErrClaims, 401).
 	ValidateClaims func(*Session) error
 
+	// TokenCacheSize is how many verified tokens the gate remembers, so
+	// that a token seen again costs no signature check: the hit still
+	// checks exp, nbf and iat against the clock and runs ValidateClaims,
+	// and an entry is dropped once its issuer's keys change or it is
+	// TokenCacheMaxAge old. Default 10,000 (about 1 KB a token of 600
+	// bytes).
+	TokenCacheSize int
+	// TokenCacheMaxAge is the longest a verification is reused without a
+	// fresh signature check. Default 5m.
+	TokenCacheMaxAge time.Duration
+	// DisableTokenCache verifies every token's signature on every request.
+	DisableTokenCache bool
+
 	// Transfer selects the token sources: TransferAny (default), TransferHeader
 	// or TransferCookie.
 	Transfer Transfer
@@ -137,6 +150,9 @@ func (c *Config) defaults() error {
 	if err := c.checkSources(); err != nil {
 		return err
 	}
+	if err := c.checkTokenCache(); err != nil {
+		return err
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -172,6 +188,25 @@ func (c *Config) checkTypes() error {
 			return configErr(fmt.Sprintf("Types[%d]", i), t, "is not a media type such as JWT or at+jwt")
 		}
 		c.Types[i] = full
+	}
+	return nil
+}
+
+// checkTokenCache fills the cache's defaults. The zero Config caches (zero
+// means default, as for every field), so turning the cache off is a bool
+// of its own rather than a magic size.
+func (c *Config) checkTokenCache() error {
+	if c.TokenCacheSize == 0 {
+		c.TokenCacheSize = 10_000
+	}
+	if c.TokenCacheSize < 0 {
+		return configErr("TokenCacheSize", strconv.Itoa(c.TokenCacheSize), "must not be negative (set DisableTokenCache to turn the cache off)")
+	}
+	if c.TokenCacheMaxAge == 0 {
+		c.TokenCacheMaxAge = 5 * time.Minute
+	}
+	if c.TokenCacheMaxAge < 0 {
+		return configErr("TokenCacheMaxAge", c.TokenCacheMaxAge.String(), "must not be negative")
 	}
 	return nil
 }

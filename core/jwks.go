@@ -401,6 +401,7 @@ func (c *jwksCache) store(ks *keySet, maxAge time.Duration) error {
 	cur := c.keys.Load()
 	newer := cur == nil || ks.seq > cur.seq
 	if newer && (cur != nil || len(ks.keys) > 0) {
+		ks.gen = nextGeneration(cur, ks)
 		c.keys.Store(ks)
 		c.nextRefresh = maxAge
 		c.forget(cur)

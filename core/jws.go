@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,14 +16,40 @@ import (
 // three base64url segments in their one canonical spelling, a JOSE header
 // and a claim set that are each one JSON object.
 
-// compact is a token split and decoded, not yet verified.
+// compact is a token split and decoded, not yet verified. Only the
+// members the gate decides on are read out of the JOSE header and the
+// claim set, as the raw JSON text of their values ("" when absent); the
+// whole claim set is decoded only when asked for (Session.Claims,
+// ClaimsAs).
 type compact struct {
 	signingInput string // header.payload, what the signature covers
 	sig          []byte
-	header       map[string]any
-	claims       map[string]any
-	dates        dateLiterals
+	header       [len(headerNames)]string
+	claims       [len(claimNames)]string
 }
+
+// The members read out of a JOSE header and a claim set, by index.
+var (
+	headerNames = [...]string{"alg", "kid", "typ", "crit"}
+	claimNames  = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+)
+
+const (
+	hAlg = iota
+	hKid
+	hTyp
+	hCrit
+)
+
+const (
+	cIss = iota
+	cSub
+	cAud
+	cExp
+	cNbf
+	cIat
+	cJti
+)
 
 var (
 	errNotCompact  = errors.New("not three canonical base64url segments")
@@ -30,7 +57,9 @@ var (
 )
 
 // parseCompact splits and decodes tok. Errors are ErrMalformed with a fixed
-// cause: a decoder's message could quote the token's content.
+// cause: a decoder's message could quote the token's content. The three
+// segments are decoded into one buffer, and header and claim set are read
+// from one string copy of it: the values read out are substrings of it.
 func parseCompact(tok string) (compact, *Error) {
 	var c compact
 	h, p, sig, ok := splitCompact(tok)
@@ -38,18 +67,21 @@ func parseCompact(tok string) (compact, *Error) {
 		return c, newError(ErrMalformed, errNotCompact)
 	}
 	c.signingInput = tok[:len(h)+1+len(p)]
-	hb, err1 := base64.RawURLEncoding.DecodeString(h)
-	pb, err2 := base64.RawURLEncoding.DecodeString(p)
-	sb, err3 := base64.RawURLEncoding.DecodeString(sig)
+	enc := base64.RawURLEncoding
+	hn, pn := enc.DecodedLen(len(h)), enc.DecodedLen(len(p))
+	buf := make([]byte, hn+pn+enc.DecodedLen(len(sig)))
+	_, err1 := enc.Decode(buf[:hn], []byte(h))
+	_, err2 := enc.Decode(buf[hn:hn+pn], []byte(p))
+	_, err3 := enc.Decode(buf[hn+pn:], []byte(sig))
 	if err1 != nil || err2 != nil || err3 != nil {
 		return c, newError(ErrMalformed, errNotCompact) // unreachable after splitCompact
 	}
-	c.sig = sb
-	var err error
-	if c.header, err = decodeJSONObject(hb, nil); err != nil {
+	c.sig = buf[hn+pn:]
+	text := string(buf[:hn+pn])
+	if err := readObject(buf[:hn], text[:hn], headerNames[:], c.header[:], false); err != nil {
 		return c, newError(ErrMalformed, fmt.Errorf("JOSE header %w", err))
 	}
-	if c.claims, err = decodeJSONObject(pb, &c.dates); err != nil {
+	if err := readObject(buf[hn:hn+pn], text[hn:], claimNames[:], c.claims[:], true); err != nil {
 		return c, newError(ErrMalformed, fmt.Errorf("claim set %w", err))
 	}
 	return c, nil
@@ -107,54 +139,67 @@ func base64URLValue(c byte) (v byte, ok bool) {
 	return 0, false
 }
 
-// decodeJSONObject decodes data, which must be exactly one JSON object,
-// with json.Unmarshal into a map, then walks it once more with
-// scanMembers, which sees what the map cannot: names given twice, and the
-// literal text of the top-level exp, nbf and iat numbers (dates is nil for
-// a header). Its errors are fixed texts: encoding/json's would quote the
-// token's content.
-func decodeJSONObject(data []byte, dates *dateLiterals) (map[string]any, error) {
-	var obj map[string]any
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		return nil, errJSONInvalid // obj is nil for "null"
+// readObject checks that data (whose text is the same bytes as a string)
+// is exactly one JSON object, as encoding/json reads it, then walks it with
+// scanMembers, which sees what a decoded map cannot: names given twice,
+// and the raw text of each top-level member named in names, stored in
+// vals at the name's index. claimSet turns on the claim set's rule for
+// registered names. Its errors are fixed texts: encoding/json's would
+// quote the token's content.
+func readObject(data []byte, text string, names []string, vals []string, claimSet bool) error {
+	i := 0
+	for i < len(data) && isJSONSpace(data[i]) {
+		i++
 	}
-	if err := scanMembers(data, dates); err != nil {
-		return nil, err
+	if i == len(data) || data[i] != '{' || !json.Valid(data) {
+		return errJSONInvalid
 	}
-	return obj, nil
+	return scanMembers(data, text, names, vals, claimSet)
 }
 
-// scanMembers walks data, a JSON object json.Unmarshal has accepted,
-// checks every member name and records the top-level dates. Being valid
-// JSON, data needs no checking: only strings (which may hold any bracket)
-// and nesting are tracked. Names are refused when one object gives a name
-// twice (RFC 7515 §5.2: refuse, or take the last, and taking the last lets
-// two readers see two values) or two names equal under encoding/json's
-// case folding, which ClaimsAs would merge into one struct field while
-// Session.Claims keeps both; and, in a claim set's top level, a registered
-// claim name in another case (Session reads "sub", ClaimsAs would fill
-// Subject from a lone "SUB").
-func scanMembers(data []byte, dates *dateLiterals) error {
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// scanMembers walks data, a JSON object json.Valid has accepted, checks
+// every member name and every number (one that does not fit a float64 is
+// refused, as encoding/json refuses to decode it) and records the text of
+// the top-level values named in names. Being valid JSON, data needs no checking: only strings (which may
+// hold any bracket) and nesting are tracked. Names are refused when one
+// object gives a name twice (RFC 7515 §5.2: refuse, or take the last, and
+// taking the last lets two readers see two values) or two names equal
+// under encoding/json's case folding, which ClaimsAs would merge into one
+// struct field while Session.Claims keeps both; and, in a claim set's top
+// level, a registered claim name in another case (Session reads "sub",
+// ClaimsAs would fill Subject from a lone "SUB").
+func scanMembers(data []byte, text string, names []string, vals []string, claimSet bool) error {
 	var arenaBuf [32][]byte
 	var frameBuf [8]nameFrame
 	arena, frames := arenaBuf[:0], frameBuf[:0] // names of all open objects; each owns its tail
 	expectName := false                         // whether the next string is a member name
+	pending, valStart := -1, 0                  // the top-level value being read, and where it starts
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
 		case '{', '[':
 			frames = append(frames, nameFrame{object: data[i] == '{', start: len(arena)})
 			expectName = data[i] == '{'
 		case '}', ']':
+			pending = endValue(len(frames), pending, vals, text[valStart:i])
 			arena, frames = arena[:frames[len(frames)-1].start], frames[:len(frames)-1]
 			expectName = false
 		case ',':
+			pending = endValue(len(frames), pending, vals, text[valStart:i])
 			expectName = frames[len(frames)-1].object
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			end := numberEnd(data, i)
+			if _, err := strconv.ParseFloat(text[i:end], 64); err != nil {
+				return errJSONInvalid // as encoding/json refuses to decode it (1e400)
+			}
+			i = end - 1
 		case '"':
 			end := stringEnd(data, i)
 			if expectName {
 				name := memberName(data[i : end+1])
-				top := dates != nil && len(frames) == 1
-				if top && !registeredSpelling(name) {
+				top := len(frames) == 1
+				if top && claimSet && !registeredSpelling(name) {
 					return errRegisteredCase
 				}
 				var err error
@@ -162,13 +207,41 @@ func scanMembers(data []byte, dates *dateLiterals) error {
 					return err
 				}
 				if top {
-					dates.set(name, data[end+1:])
+					pending, valStart = nameIndex(names, name), end+1
 				}
 			}
 			i, expectName = end, false
 		}
 	}
 	return nil
+}
+
+// endValue records value, the text of the member being read when a scan
+// at depth (open objects and arrays) meets a ',' or a closing bracket, if
+// that member is a top-level one names holds (pending, its index, is not
+// -1). It returns the new pending: -1.
+func endValue(depth, pending int, vals []string, value string) int {
+	if depth == 1 && pending >= 0 {
+		vals[pending] = trimValue(value)
+		return -1
+	}
+	return pending
+}
+
+// nameIndex returns the index of name in names, or -1.
+func nameIndex(names []string, name []byte) int {
+	for i, n := range names {
+		if string(name) == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// trimValue is a member's value text without the colon and white space
+// around it.
+func trimValue(s string) string {
+	return strings.Trim(s, " \t\r\n:")
 }
 
 var (
@@ -253,6 +326,15 @@ func foldName(name []byte) []byte {
 		i += size
 	}
 	return out
+}
+
+// numberEnd returns the index just after the number starting at data[start].
+func numberEnd(data []byte, start int) int {
+	i := start
+	for i < len(data) && strings.IndexByte("+-.0123456789eE", data[i]) >= 0 {
+		i++
+	}
+	return i
 }
 
 // stringEnd returns the index of the quote that closes the string opening

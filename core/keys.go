@@ -1,6 +1,8 @@
 package core
 
 import (
+	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -66,26 +69,132 @@ func (k key) fits(alg string) bool {
 type keySet struct {
 	keys []key
 	seq  uint64 // sequence number of the fetch that brought it; 0 for static keys
+	// gen changes only when a fetched set holds other keys than the set it
+	// replaces (nextGeneration): the verified-token cache keeps an entry
+	// while its issuer's generation is the one it was verified under, so a
+	// refresh that brings the same keys back does not empty it.
+	gen uint64
+
+	indexOnce sync.Once
+	index     keyIndex
+}
+
+// keyIndex answers match without building a list per request: the keys
+// that may verify each alg, for every kid of the set, for a token without
+// kid and for a kid the set lacks. Built once per key set.
+type keyIndex struct {
+	byKid     map[string]*algKeys // keys with that kid, and keys without kid
+	anyKid    algKeys             // a token without kid: every key
+	otherKid  algKeys             // a kid no key has: the keys without kid
+	anonymous bool                // whether some key has no kid (it serves any kid)
+}
+
+// algKeys lists keys by the index of their alg in indexedAlgs.
+type algKeys [len(indexedAlgs)][]any
+
+// indexedAlgs are the algorithms golang-jwt implements (besides none).
+var indexedAlgs = [...]string{
+	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512",
+}
+
+// algIndex returns alg's index in indexedAlgs, or -1.
+func algIndex(alg string) int {
+	for i, a := range indexedAlgs {
+		if a == alg {
+			return i
+		}
+	}
+	return -1
+}
+
+// build fills s.index from s.keys, keeping their order in every list.
+func (s *keySet) build() {
+	x := &s.index
+	x.byKid = make(map[string]*algKeys)
+	for _, k := range s.keys {
+		if k.kid != "" && x.byKid[k.kid] == nil {
+			x.byKid[k.kid] = &algKeys{}
+		}
+		x.anonymous = x.anonymous || k.kid == ""
+	}
+	for _, k := range s.keys {
+		for i, alg := range indexedAlgs {
+			if !k.fits(alg) {
+				continue
+			}
+			x.anyKid[i] = append(x.anyKid[i], k.pub)
+			if k.kid == "" {
+				x.otherKid[i] = append(x.otherKid[i], k.pub)
+			}
+			for kid, lists := range x.byKid {
+				if k.kid == "" || k.kid == kid {
+					lists[i] = append(lists[i], k.pub)
+				}
+			}
+		}
+	}
 }
 
 // match returns the keys that may verify a token with kid and alg, and
 // whether any key has that kid at all (to tell an unknown key from an
 // algorithm that does not fit a known key). A token without kid may be
-// verified by any key that fits; a key without kid serves any token.
+// verified by any key that fits; a key without kid serves any token. The
+// list is shared: callers only read it.
 func (s *keySet) match(kid, alg string) (out []any, kidKnown bool) {
 	if s == nil {
 		return nil, false
 	}
+	i := algIndex(alg)
+	if i < 0 {
+		return nil, s.kidKnown(kid) // no key fits an alg golang-jwt lacks
+	}
+	s.indexOnce.Do(s.build)
+	x := &s.index
+	switch lists := x.byKid[kid]; {
+	case kid == "":
+		return x.anyKid[i], len(s.keys) > 0
+	case lists != nil:
+		return lists[i], true
+	}
+	return x.otherKid[i], x.anonymous
+}
+
+// kidKnown reports whether a key of s may serve kid.
+func (s *keySet) kidKnown(kid string) bool {
 	for _, k := range s.keys {
-		if kid != "" && k.kid != "" && k.kid != kid {
-			continue
-		}
-		kidKnown = true
-		if k.fits(alg) {
-			out = append(out, k.pub)
+		if kid == "" || k.kid == "" || k.kid == kid {
+			return true
 		}
 	}
-	return out, kidKnown
+	return false
+}
+
+// nextGeneration is the generation of next, the set that replaces cur (nil
+// before any keys were loaded): cur's own when both hold the same keys in
+// the same order, the next one otherwise.
+func nextGeneration(cur, next *keySet) uint64 {
+	switch {
+	case cur == nil:
+		return 1
+	case sameKeys(cur.keys, next.keys):
+		return cur.gen
+	}
+	return cur.gen + 1
+}
+
+// sameKeys reports whether a and b hold equal keys in the same order.
+func sameKeys(a, b []key) bool {
+	return slices.EqualFunc(a, b, func(x, y key) bool {
+		if x.kid != y.kid || x.alg != y.alg {
+			return false
+		}
+		if p, ok := x.pub.(interface{ Equal(crypto.PublicKey) bool }); ok {
+			return p.Equal(y.pub)
+		}
+		xb, _ := x.pub.([]byte)
+		yb, ok := y.pub.([]byte)
+		return ok && bytes.Equal(xb, yb)
+	})
 }
 
 // errNoUsableKey: a key set parsed fine but holds no key that may verify a

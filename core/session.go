@@ -36,8 +36,11 @@ func (Token) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 // MarshalJSON writes "[redacted]", so a Session encoded to JSON does not leak it.
 func (Token) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }
 
-// Session is a verified session: the registered claims, the raw claim set,
-// the token and where it came from. It is read-only once a Gate returns it.
+// Session is a verified session: the registered claims, the token and
+// where it came from. Each request gets a Session of its own (a token
+// answered from the gate's cache too), so a handler may change it without
+// touching another request's; the claim set and the header are decoded
+// from the token when asked for, with Claims, Header or ClaimsAs.
 type Session struct {
 	Subject   string
 	Issuer    string
@@ -46,16 +49,30 @@ type Session struct {
 	ExpiresAt time.Time
 	IssuedAt  time.Time // zero when the token has no iat
 	NotBefore time.Time // zero when the token has no nbf
-	// Header is the token's JOSE header as decoded JSON (alg, kid, typ,
-	// ...), for ValidateClaims hooks that decide on it. Read-only.
-	Header map[string]any
-	// Claims is the whole claim set as decoded JSON. Read-only.
-	Claims map[string]any
 	// Token is the raw token; string(s.Token) to forward it.
 	Token Token
 	// Source is where the token was found; CookieName is set for cookies.
 	Source     Source
 	CookieName string
+}
+
+// Claims decodes the whole claim set as JSON into a new map (numbers as
+// float64), for a look at claims Session has no field for; nil if the
+// token is not a JWS (a Session the gate did not make). Each call decodes
+// the token again: keep the map, or decode into a struct with ClaimsAs.
+func (s *Session) Claims() map[string]any { return s.segment(1) }
+
+// Header decodes the token's JOSE header (alg, kid, typ, ...) into a new
+// map, for ValidateClaims hooks that decide on it; nil as for Claims.
+func (s *Session) Header() map[string]any { return s.segment(0) }
+
+// segment decodes segment i of the token as a JSON object.
+func (s *Session) segment(i int) map[string]any {
+	var m map[string]any
+	if s == nil || decodeSegment(s.Token, i, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // ClaimsAs decodes the session's claim set into a T of the caller's own,
@@ -69,16 +86,22 @@ func ClaimsAs[T any](s *Session) (T, error) {
 	if s == nil {
 		return out, errors.New("sessiongate: no session")
 	}
-	parts := strings.Split(string(s.Token), ".")
+	return out, decodeSegment(s.Token, 1, &out)
+}
+
+// decodeSegment decodes segment i (0 the header, 1 the claim set) of tok
+// as JSON into out.
+func decodeSegment(tok Token, i int, out any) error {
+	parts := strings.Split(string(tok), ".")
 	if len(parts) != 3 {
-		return out, newError(ErrMalformed, nil)
+		return newError(ErrMalformed, nil)
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	data, err := base64.RawURLEncoding.DecodeString(parts[i])
 	if err != nil {
-		return out, newError(ErrMalformed, err)
+		return newError(ErrMalformed, err)
 	}
-	if err := json.Unmarshal(payload, &out); err != nil {
-		return out, newError(ErrClaims, err)
+	if err := json.Unmarshal(data, out); err != nil {
+		return newError(ErrClaims, err)
 	}
-	return out, nil
+	return nil
 }

@@ -61,8 +61,8 @@ func TestValidateClaimsSeesHeader(t *testing.T) {
 	g := newGate(t, Config{
 		Issuers: []Issuer{{Name: issA, PublicKeyPEM: pemOf(k.ec256)}},
 		ValidateClaims: func(s *Session) error {
-			seen = s.Header
-			if s.Header["kid"] != "service-key" {
+			seen = s.Header()
+			if s.Header()["kid"] != "service-key" {
 				return errWrongKey
 			}
 			return nil
@@ -84,8 +84,8 @@ func TestValidateClaimsSeesHeader(t *testing.T) {
 			if seen["alg"] != "ES256" || seen["typ"] != "JWT" || seen["kid"] != row.kid {
 				t.Errorf("hook saw header %v", seen)
 			}
-			if s != nil && s.Header["kid"] != row.kid {
-				t.Errorf("Session.Header %v", s.Header)
+			if s != nil && s.Header()["kid"] != row.kid {
+				t.Errorf("Session.Header %v", s.Header())
 			}
 		})
 	}

@@ -23,6 +23,7 @@ type issuerKeys struct {
 // the same token, keys and time it returns the same answer; it keeps no
 // per-request state. It parses tokens itself (jws.go) and decides on the
 // registered claims itself (claims.go); golang-jwt checks the signature.
+// Tokens it verified are kept in cache (tokencache.go), nil when disabled.
 type verifier struct {
 	methods   map[string]jwt.SigningMethod // the alg allow-list
 	types     []string                     // Config.Types, in full and lower case
@@ -32,6 +33,7 @@ type verifier struct {
 	clock     func() time.Time
 	validate  func(*Session) error
 	maxSize   int
+	cache     *tokenCache
 }
 
 // strictPSS returns RSA-PSS methods that verify only a salt as long as the
@@ -56,20 +58,31 @@ func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
 			methods[a] = m
 		}
 	}
-	return &verifier{
+	v := &verifier{
 		methods: methods, types: cfg.Types, issuers: issuers, audiences: cfg.Audiences, leeway: cfg.Leeway,
 		clock: cfg.Clock, validate: cfg.ValidateClaims, maxSize: cfg.MaxTokenSize,
 	}
+	if !cfg.DisableTokenCache {
+		v.cache = newTokenCache(cfg.TokenCacheSize, cfg.TokenCacheMaxAge)
+	}
+	return v
 }
 
 // verify checks tok and returns its session. src only labels the result.
+// A token verified before is answered from the cache with what verifying
+// it again would answer now: the dates are checked against the clock and
+// ValidateClaims runs, every time.
 func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
-	s, e := v.check(tok)
+	now := v.clock()
+	s, e, hit := v.cache.get(tok, now, v)
+	if !hit {
+		s, e = v.check(tok, now)
+	}
 	if e != nil {
 		e.Source = src
 		return nil, e
 	}
-	s.Token, s.Source = Token(tok), src
+	s.Source = src
 	if v.validate != nil {
 		if err := v.validate(s); err != nil {
 			return nil, &Error{Kind: ErrClaims, Source: src, Err: err}
@@ -80,8 +93,10 @@ func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
 
 // check applies the rules in this order, so a token that breaks several
 // always gets the same kind: size, form, type, header and issuer,
-// signature, then the registered claims.
-func (v *verifier) check(tok string) (*Session, *Error) {
+// signature, then the registered claims. A token that passes them all is
+// cached, under the generation of its issuer's keys read before they were
+// looked up (so a key set replaced meanwhile only makes the entry stale).
+func (v *verifier) check(tok string, now time.Time) (*Session, *Error) {
 	if len(tok) > v.maxSize {
 		return nil, newError(ErrTokenTooLarge, nil)
 	}
@@ -89,28 +104,40 @@ func (v *verifier) check(tok string) (*Session, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	if !v.typeAccepted(c.header["typ"]) {
+	typ, _ := jsonString(c.header[hTyp])
+	if !v.typeAccepted(typ) {
 		return nil, newError(ErrTokenType, nil)
 	}
-	keys, e := v.keys(c.header, c.claims)
+	alg, _ := jsonString(c.header[hAlg])
+	ik, kid, e := v.issuer(alg, &c)
 	if e != nil {
 		return nil, e
 	}
-	alg, _ := c.header["alg"].(string)
+	gen := ik.generation()
+	keys, e := ik.lookup(kid, alg)
+	if e != nil {
+		return nil, e
+	}
 	if !signatureValid(v.methods[alg], c.signingInput, c.sig, keys) {
 		return nil, newError(ErrSignature, nil)
 	}
-	return v.session(&c, v.clock())
+	s, e := v.session(&c, now)
+	if e != nil {
+		return nil, e
+	}
+	// A copy: tok may live in a buffer the server reuses (Request).
+	s.Token = Token(strings.Clone(tok))
+	v.cache.add(s, ik, gen, now)
+	return s, nil
 }
 
 // typeAccepted applies Config.Types to the typ header: RFC 7515 §4.1.9
 // compares media types ignoring case and reads a typ without "/" as
 // "application/" followed by it.
-func (v *verifier) typeAccepted(typ any) bool {
+func (v *verifier) typeAccepted(t string) bool {
 	if len(v.types) == 0 {
 		return true
 	}
-	t, _ := typ.(string)
 	if !strings.Contains(t, "/") {
 		t = "application/" + t
 	}
@@ -133,30 +160,43 @@ func signatureValid(m jwt.SigningMethod, input string, sig []byte, keys []any) b
 	return false
 }
 
-// keys picks the verification keys for a token: alg on the allow-list, no
-// unknown critical header, issuer configured, key of that issuer by kid.
-func (v *verifier) keys(header, claims map[string]any) ([]any, *Error) {
-	alg, _ := header["alg"].(string)
+// issuer checks a token's header and finds its issuer's keys: alg on the
+// allow-list, no unknown critical header, issuer configured. It returns
+// the kid the token names ("" for none).
+func (v *verifier) issuer(alg string, c *compact) (*issuerKeys, string, *Error) {
 	if v.methods[alg] == nil {
-		return nil, newError(ErrAlgorithm, fmt.Errorf("alg %q is not on the allow-list", alg))
+		return nil, "", newError(ErrAlgorithm, fmt.Errorf("alg %q is not on the allow-list", alg))
 	}
-	if _, ok := header["crit"]; ok {
+	if c.header[hCrit] != "" {
 		// RFC 7515 4.1.11: crit names extensions the recipient must
 		// understand; this verifier understands none.
-		return nil, newError(ErrMalformed, errors.New("token names a critical header extension this verifier does not understand"))
+		return nil, "", newError(ErrMalformed, errors.New("token names a critical header extension this verifier does not understand"))
 	}
-	iss, _ := claims["iss"].(string)
+	iss, _ := jsonString(c.claims[cIss])
 	ik := v.issuers[iss]
 	if ik == nil {
-		return nil, newError(ErrIssuer, nil)
+		return nil, "", newError(ErrIssuer, nil)
 	}
 	var kid string
-	if raw, ok := header["kid"]; ok {
-		if kid, ok = raw.(string); !ok {
-			return nil, newError(ErrMalformed, errors.New("kid header is not a string"))
+	if raw := c.header[hKid]; raw != "" {
+		var ok bool
+		if kid, ok = jsonString(raw); !ok {
+			return nil, "", newError(ErrMalformed, errors.New("kid header is not a string"))
 		}
 	}
-	return ik.lookup(kid, alg)
+	return ik, kid, nil
+}
+
+// generation identifies the issuer's current keys: it changes whenever a
+// fetch brings other keys (nextGeneration). Static keys never change.
+func (ik *issuerKeys) generation() uint64 {
+	if ik.cache == nil {
+		return 0
+	}
+	if ks := ik.cache.keys.Load(); ks != nil {
+		return ks.gen
+	}
+	return 0
 }
 
 // lookup returns the issuer's keys for kid and alg: static keys first, then

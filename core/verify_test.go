@@ -801,12 +801,12 @@ func TestVerifySessionFields(t *testing.T) {
 			if string(s.Token) != tok {
 				t.Errorf("Token does not hold the raw token")
 			}
-			if s.Claims["iss"] != issA {
-				t.Errorf("Claims[iss] = %v", s.Claims["iss"])
+			if s.Claims()["iss"] != issA {
+				t.Errorf("Claims[iss] = %v", s.Claims()["iss"])
 			}
 			for k, v := range row.want.claimsIncluded {
-				if !reflect.DeepEqual(s.Claims[k], v) {
-					t.Errorf("Claims[%q] = %#v, want %#v", k, s.Claims[k], v)
+				if !reflect.DeepEqual(s.Claims()[k], v) {
+					t.Errorf("Claims[%q] = %#v, want %#v", k, s.Claims()[k], v)
 				}
 			}
 		})

@@ -77,7 +77,7 @@ func TestBrowserOlderCookieDomainCleanup(t *testing.T) {
 
 	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := sessionhttp.FromRequest(r)
-		which, _ := s.Claims["copy"].(string)
+		which, _ := s.Claims()["copy"].(string)
 		io.WriteString(w, which)
 	})
 	cors := func(h http.Handler) http.Handler {

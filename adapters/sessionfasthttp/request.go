@@ -2,6 +2,7 @@ package sessionfasthttp
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
@@ -9,9 +10,14 @@ import (
 )
 
 // Request views r as a core.Request, for adapters of frameworks built on
-// fasthttp (Fiber v2 and v3). Every string it returns is a copy
-// (string(b)): fasthttp reuses its buffers after the handler returns, and
-// the token core puts in a Session must outlive them.
+// fasthttp (Fiber v2 and v3), to be used within the handler. fasthttp
+// reuses its buffers after the handler returns, and core.Request's
+// contract asks only that the strings stay unchanged until Check returns
+// (core copies the token it keeps): so header values other than Cookie
+// and the query parameter are returned without a copy (a request's token
+// is hundreds of bytes, copied on every request), while the method, the
+// host and the Cookie line, which fasthttp may rebuild in a shared buffer
+// on the next VisitAll, are copied.
 func Request(r *fasthttp.Request) core.Request { return request{r} }
 
 // request is pointer-shaped, so converting it to core.Request does not
@@ -27,8 +33,13 @@ func (v request) Method() string { return string(v.r.Header.Method()) }
 func (v request) Host() string { return string(v.r.Header.Host()) }
 
 func (v request) Query(name string) string {
-	return string(v.r.URI().QueryArgs().Peek(name))
+	return inPlace(v.r.URI().QueryArgs().Peek(name))
 }
+
+// inPlace returns b as a string without copying it: valid while fasthttp
+// leaves b alone, which is for the rest of the handler for parsed header
+// values and query arguments (nothing in Check changes the request).
+func inPlace(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // Header returns every line of the named header, in arrival order. It walks
 // VisitAll instead of PeekAll for two reasons:
@@ -46,10 +57,14 @@ func (v request) Query(name string) string {
 // v1.51, which has no All.
 func (v request) Header(name string) []string {
 	var out []string
-	//lint:ignore SA1019 All does not exist in fasthttp v1.51, the version this module supports.
+	//lint:ignore SA1019 All is missing from fasthttp v1.51, which fiber v2 asks for (see above)
 	v.r.Header.VisitAll(func(k, val []byte) {
 		if len(k) == len(name) && strings.EqualFold(string(k), name) {
-			out = append(out, string(val))
+			if len(name) == len(fasthttp.HeaderCookie) && strings.EqualFold(name, fasthttp.HeaderCookie) {
+				out = append(out, string(val)) // rebuilt in a buffer VisitAll reuses
+			} else {
+				out = append(out, inPlace(val))
+			}
 		}
 	})
 	return out

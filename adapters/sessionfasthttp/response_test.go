@@ -28,7 +28,7 @@ func TestWriteErrorIsCoreErrorResponse(t *testing.T) {
 			var resp fasthttp.Response
 			WriteError(&resp, err)
 			var got http.Header = make(http.Header)
-			//lint:ignore SA1019 All does not exist in fasthttp v1.51, the version this module supports.
+			//lint:ignore SA1019 All is missing from fasthttp v1.51, which fiber v2 asks for
 			resp.Header.VisitAll(func(k, v []byte) { got.Add(string(k), string(v)) })
 			got.Del("Content-Length") // fasthttp's own, from the body
 
@@ -70,7 +70,7 @@ func TestWriteErrorHeadHasNoBody(t *testing.T) {
 // setCookies returns the Set-Cookie lines of h, in order.
 func setCookies(h *fasthttp.ResponseHeader) []string {
 	var out []string
-	//lint:ignore SA1019 All does not exist in fasthttp v1.51, the version this module supports.
+	//lint:ignore SA1019 All is missing from fasthttp v1.51, which fiber v2 asks for
 	h.VisitAll(func(k, v []byte) {
 		if string(k) == "Set-Cookie" {
 			out = append(out, string(v))
@@ -114,7 +114,7 @@ func TestSetChallengeTwiceSendsOneChallenge(t *testing.T) {
 	SetChallenge(&resp, err)
 	SetChallenge(&resp, err)
 	got := make(http.Header)
-	//lint:ignore SA1019 All does not exist in fasthttp v1.51, the version this module supports.
+	//lint:ignore SA1019 All is missing from fasthttp v1.51, which fiber v2 asks for
 	resp.Header.VisitAll(func(k, v []byte) { got.Add(string(k), string(v)) })
 	for name, want := range map[string][]string{
 		"Retry-After":   {"5"},

@@ -135,7 +135,7 @@ func TestMintVerifiesThroughGate(t *testing.T) {
 				Subject: "bob", TTL: time.Hour, Audience: []string{"api", "web"}, Extra: map[string]any{"email": "bob@example.com"},
 			},
 			check: func(t *testing.T, s *core.Session) {
-				if !s.ExpiresAt.Equal(diNow.Add(time.Hour)) || len(s.Audience) != 2 || s.Claims["email"] != "bob@example.com" {
+				if !s.ExpiresAt.Equal(diNow.Add(time.Hour)) || len(s.Audience) != 2 || s.Claims()["email"] != "bob@example.com" {
 					t.Errorf("session %+v", s)
 				}
 			},

@@ -64,8 +64,8 @@ func TestHandlerTokenParameters(t *testing.T) {
 				t.Errorf("aud %q, want %q", s.Audience, row.aud)
 			}
 			for k, v := range row.claims {
-				if s.Claims[k] != v {
-					t.Errorf("claim %s = %v, want %v", k, s.Claims[k], v)
+				if s.Claims()[k] != v {
+					t.Errorf("claim %s = %v, want %v", k, s.Claims()[k], v)
 				}
 			}
 		})
