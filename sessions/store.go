@@ -62,8 +62,9 @@ type Store interface {
 	DeleteKeys(ctx context.Context, now time.Time) (int, error)
 	// Sweep deletes up to limit sessions that ended (revoked, idle or
 	// absolutely expired) before now minus keep, feed entries older than
-	// now minus keep, and expired UseOnce keys; it returns how many
-	// sessions it deleted.
+	// now minus keep (a store may trim the feed from its oldest entry and
+	// stop at the first one it keeps), and expired UseOnce keys; it returns
+	// how many sessions it deleted.
 	Sweep(ctx context.Context, now time.Time, keep time.Duration, limit int) (int, error)
 	// Close releases the store's resources (not the database a caller
 	// passed in) and closes every Notify channel; a second Close does
