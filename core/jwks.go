@@ -220,6 +220,12 @@ func noDowngrade(next func(*http.Request, []*http.Request) error) func(*http.Req
 // answered, only not remembered.
 const maxUnknownKids = 1024
 
+// maxRememberedKid is the longest kid remembered as unknown: kids are chosen
+// by whoever sends the token, and 1024 kids of up to MaxTokenSize bytes each
+// would hold megabytes. A longer kid is answered the same, only not
+// remembered; the fetch limit still bounds what it can cost.
+const maxRememberedKid = 256
+
 // jwksCache holds the keys of one issuer's JWKS URL. It is owned by a Gate,
 // refreshes in the background until Close, and is safe for concurrent use.
 //
@@ -513,7 +519,7 @@ func (c *jwksCache) observe(kid string) uint64 {
 	if c.firstSeen == nil {
 		c.firstSeen = make(map[string]uint64)
 	}
-	if len(c.firstSeen) < maxUnknownKids {
+	if len(c.firstSeen) < maxUnknownKids && len(kid) <= maxRememberedKid {
 		c.firstSeen[kid] = c.fetches
 	}
 	return c.fetches

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -380,5 +381,26 @@ func TestJWKSUnknownKeyLimitConfig(t *testing.T) {
 				t.Errorf("New: %v, want a ConfigError for %s %q", err, row.field, row.value)
 			}
 		})
+	}
+}
+
+// TestJWKSLongUnknownKidsAreNotRemembered: the memory of unknown kids holds
+// at most maxUnknownKids kids of at most maxRememberedKid bytes each, so a
+// flood of long made-up kids cannot make it hold megabytes.
+func TestJWKSLongUnknownKidsAreNotRemembered(t *testing.T) {
+	c := &jwksCache{}
+	for _, n := range []int{1, maxRememberedKid} {
+		c.observe(strings.Repeat("k", n))
+	}
+	for i := range 10 {
+		c.observe(strings.Repeat("x", maxRememberedKid+1+i))
+	}
+	if got := len(c.firstSeen); got != 2 {
+		t.Fatalf("remembered %d kids, want the 2 of at most %d bytes", got, maxRememberedKid)
+	}
+	for kid := range c.firstSeen {
+		if len(kid) > maxRememberedKid {
+			t.Errorf("a kid of %d bytes was remembered", len(kid))
+		}
 	}
 }
