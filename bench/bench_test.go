@@ -61,8 +61,13 @@ func BenchmarkServe(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			var status int
 			for range b.N {
-				s.Serve()
+				status, _ = s.Serve()
+			}
+			b.StopTimer()
+			if status != http.StatusOK {
+				b.Fatalf("status %d on the last request", status)
 			}
 		})
 	}
@@ -115,6 +120,26 @@ func TestEveryMiddlewareChecksTokens(t *testing.T) {
 				status, _ := NewServer(target, requestWith(row.tok, c.Transport)).Serve()
 				if want := row.pass || c.Variant == None; (status == http.StatusOK) != want {
 					t.Errorf("%s token: status %d, want accepted %v", row.name, status, want)
+				}
+			}
+		})
+	}
+}
+
+// TestDuplicateCookiesReachCore keeps the duplicate-cookie figures honest:
+// both values reach the gate, which picks the newer and answers with the
+// line that clears the older copy, on every request, cached or not.
+func TestDuplicateCookiesReachCore(t *testing.T) {
+	for _, c := range cases() {
+		if c.Transport != "dupcookie" || c.Variant == None {
+			continue
+		}
+		t.Run(c.name(), func(t *testing.T) {
+			s := newServer(t, c, Request(c.Alg, c.Transport))
+			for i := range 2 { // the second request is a cache hit when cached
+				if status, lines := s.Serve(); status != http.StatusOK || lines != 1 {
+					t.Fatalf("request %d: status %d with %d Set-Cookie lines, want 200 with the one that clears the older copy",
+						i+1, status, lines)
 				}
 			}
 		})

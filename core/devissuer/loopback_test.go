@@ -80,7 +80,15 @@ func TestListenOnLoopbackOnly(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s(%q): %v", l.name, row.addr, err)
 				}
-				if ip := net.ParseIP(host); !row.unsafe && (ip == nil || !ip.IsLoopback()) {
+				ip := net.ParseIP(host)
+				if row.unsafe {
+					// The opt-in must really listen where asked, not on loopback.
+					if ip == nil || !ip.IsUnspecified() {
+						t.Errorf("%s(%q) with UnsafeAllowNonLoopback listens on %s, want every interface", l.name, row.addr, host)
+					}
+					return
+				}
+				if ip == nil || !ip.IsLoopback() {
 					t.Errorf("%s(%q) listens on %s, want loopback", l.name, row.addr, host)
 				}
 			})

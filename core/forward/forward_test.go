@@ -40,6 +40,8 @@ func TestTransportForwardsOnlyToAllowedOrigins(t *testing.T) {
 		{name: "allowed origin with its default port written out", url: "https://payment.example.com:443/x", session: true, want: "Bearer " + token},
 		{name: "host compared case-insensitively", url: "https://PAYMENT.example.com/x", session: true, want: "Bearer " + token},
 		{name: "allowed loopback origin with its port", url: "http://127.0.0.1:8082/x", session: true, want: "Bearer " + token},
+		{name: "allowed http origin with its default port written out", url: "http://api.example.test:80/x", session: true,
+			want: "Bearer " + token},
 		{name: "another host gets nothing", url: "https://evil.example.test/x", session: true, want: ""},
 		{name: "a suffix trick gets nothing", url: "https://payment.example.com.evil.test/x", session: true, want: ""},
 		{name: "the same host over plain http gets nothing", url: "http://payment.example.com/x", session: true, want: ""},
@@ -52,7 +54,7 @@ func TestTransportForwardsOnlyToAllowedOrigins(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			rec := &recorder{}
-			tr, err := forward.New(rec, "https://payment.example.com", "http://127.0.0.1:8082")
+			tr, err := forward.New(rec, "https://payment.example.com", "http://127.0.0.1:8082", "http://api.example.test")
 			if err != nil {
 				t.Fatal(err)
 			}

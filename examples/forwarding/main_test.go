@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,14 +177,22 @@ func redact(s []string, tok string) string {
 
 func TestRefusesBadConfig(t *testing.T) {
 	iss := startIssuer(t)
-	for _, args := range [][]string{
-		{"-issuer", "http://127.0.0.1:1"},
-		{"-issuer", iss.URL(), "-forward-to", "payment.example.test"},
-		{"-issuer", iss.URL(), "-forward-to", "https://*.example.test"},
-		{"-no-such-flag"},
+	free := []string{"-shop-addr", "127.0.0.1:0", "-payment-addr", "127.0.0.1:0"}
+	for _, row := range []struct {
+		args []string
+		want string // what the error must name
+	}{
+		{[]string{"-issuer", "http://127.0.0.1:1"}, "127.0.0.1:1"},
+		{[]string{"-issuer", iss.URL(), "-forward-to", "payment.example.test"}, "-forward-to"},
+		{[]string{"-issuer", iss.URL(), "-forward-to", "https://*.example.test"}, "-forward-to"},
+		{[]string{"-no-such-flag"}, "no-such-flag"},
 	} {
-		if err := run(context.Background(), args, io.Discard); err == nil {
-			t.Errorf("%q: no error", args)
+		// A timeout, so a check that stopped refusing fails instead of serving.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := run(ctx, append(slices.Clone(free), row.args...), io.Discard)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), row.want) {
+			t.Errorf("%q: error %v, want one naming %q", row.args, err, row.want)
 		}
 	}
 }
