@@ -107,7 +107,7 @@ func (g *Gate) bestCookie(vals []cookieValue) (*Session, *Error) {
 			break
 		}
 		s, e := g.verifier.verify(v.value, SourceCookie)
-		if e == nil || !beforeSignature(e.Kind) {
+		if e == nil || !e.unsigned {
 			checked++
 		}
 		if e != nil {
@@ -137,18 +137,6 @@ func (g *Gate) bestCookie(vals []cookieValue) (*Session, *Error) {
 // be two people: both must match.
 func sameSubject(a, b *Session) bool {
 	return a.Issuer == b.Issuer && a.Subject == b.Subject
-}
-
-// beforeSignature reports whether a verification error of this kind came
-// before any signature check: the token never got as far as a key. Such
-// values cost no signature check and do not count toward
-// maxCookieVerifications.
-func beforeSignature(kind error) bool {
-	switch kind {
-	case ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrIssuer, ErrUnknownKey, ErrKeysUnavailable:
-		return true
-	}
-	return false
 }
 
 // Error precedence. One request can produce several errors (a header token

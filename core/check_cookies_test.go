@@ -109,6 +109,24 @@ func TestCheckCookieTossing(t *testing.T) {
 	}
 }
 
+// TestCheckCookieTossingWithTypes: with Config.Types set, values refused
+// for their typ never reached a key either, so they do not use up the
+// signature checks (the typ rule runs before any key lookup).
+func TestCheckCookieTossingWithTypes(t *testing.T) {
+	tk := newTossingTokens(t)
+	k := testKeys()
+	var vals []string
+	for i := range maxCookieVerifications + 2 {
+		c := claimsFor(issA, withClaim("jti", fmt.Sprint("t-", i)))
+		vals = append(vals, sign(t, "ES256", "ec-1", k.attacker, c, map[string]any{"typ": "logout+jwt"}))
+	}
+	g := newGate(t, Config{Issuers: staticIssuers(), CookieNames: []string{"sid"}, Types: []string{"JWT"}})
+	d := g.Check(cookieRequest([]string{cookieLine("sid", append(vals, tk.real)...)}, ""), CheckOptions{})
+	if d.Err != nil || d.Session == nil || string(d.Session.Token) != tk.real {
+		t.Fatalf("decision error %v; want the real session after %d values of another typ", d.Err, len(vals))
+	}
+}
+
 // TestCheckSessionSwap pins that valid cookie values of different subjects
 // are refused, not decided by iat: an attacker's own valid token planted from
 // a sibling subdomain must not replace the user's session.

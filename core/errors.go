@@ -68,6 +68,9 @@ type Error struct {
 	Kind   error
 	Source Source
 	Err    error
+	// unsigned: the token was refused before any signature check (it never
+	// reached a key), so it cost no signature check.
+	unsigned bool
 }
 
 // Error returns the kind's message and the cause, if any.

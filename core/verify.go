@@ -73,6 +73,10 @@ func newVerifier(cfg *Config, issuers map[string]*issuerKeys) *verifier {
 // it again would answer now: the dates are checked against the clock and
 // ValidateClaims runs, every time.
 func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
+	if len(tok) > v.maxSize {
+		// Before the cache: an oversized header is not even hashed.
+		return nil, &Error{Kind: ErrTokenTooLarge, Source: src, unsigned: true}
+	}
 	now := v.clock()
 	s, e, hit := v.cache.get(tok, now, v)
 	if !hit {
@@ -91,43 +95,58 @@ func (v *verifier) verify(tok string, src Source) (*Session, *Error) {
 	return s, nil
 }
 
+// prepared is a token that passed every rule needing no signature check,
+// with the keys that may verify it.
+type prepared struct {
+	c    compact
+	alg  string
+	ik   *issuerKeys
+	gen  uint64 // the key set's generation, read before the lookup
+	keys []any
+}
+
+// prepare applies every rule that needs no signature check (after the size
+// limit, which verify applies): form, type, header and issuer, then finds the keys. An error from it means the
+// token never reached a key.
+func (v *verifier) prepare(tok string) (p prepared, e *Error) {
+	if p.c, e = parseCompact(tok); e != nil {
+		return p, e
+	}
+	typ, _ := jsonString(p.c.header[hTyp])
+	if !v.typeAccepted(typ) {
+		return p, newError(ErrTokenType, nil)
+	}
+	p.alg, _ = jsonString(p.c.header[hAlg])
+	var kid string
+	if p.ik, kid, e = v.issuer(p.alg, &p.c); e != nil {
+		return p, e
+	}
+	p.gen = p.ik.generation()
+	p.keys, e = p.ik.lookup(kid, p.alg)
+	return p, e
+}
+
 // check applies the rules in this order, so a token that breaks several
 // always gets the same kind: size, form, type, header and issuer,
 // signature, then the registered claims. A token that passes them all is
 // cached, under the generation of its issuer's keys read before they were
 // looked up (so a key set replaced meanwhile only makes the entry stale).
 func (v *verifier) check(tok string, now time.Time) (*Session, *Error) {
-	if len(tok) > v.maxSize {
-		return nil, newError(ErrTokenTooLarge, nil)
-	}
-	c, e := parseCompact(tok)
+	p, e := v.prepare(tok)
 	if e != nil {
+		e.unsigned = true
 		return nil, e
 	}
-	typ, _ := jsonString(c.header[hTyp])
-	if !v.typeAccepted(typ) {
-		return nil, newError(ErrTokenType, nil)
-	}
-	alg, _ := jsonString(c.header[hAlg])
-	ik, kid, e := v.issuer(alg, &c)
-	if e != nil {
-		return nil, e
-	}
-	gen := ik.generation()
-	keys, e := ik.lookup(kid, alg)
-	if e != nil {
-		return nil, e
-	}
-	if !signatureValid(v.methods[alg], c.signingInput, c.sig, keys) {
+	if !signatureValid(v.methods[p.alg], p.c.signingInput, p.c.sig, p.keys) {
 		return nil, newError(ErrSignature, nil)
 	}
-	s, e := v.session(&c, now)
+	s, e := v.session(&p.c, now)
 	if e != nil {
 		return nil, e
 	}
 	// A copy: tok may live in a buffer the server reuses (Request).
 	s.Token = Token(strings.Clone(tok))
-	v.cache.add(s, ik, gen, now)
+	v.cache.add(s, p.ik, p.gen, now)
 	return s, nil
 }
 
