@@ -26,8 +26,11 @@ type Request interface {
 	// in arrival order; nil when absent. Names match case-insensitively
 	// (HTTP/2 proxies send them in lower case). For Cookie it must return
 	// lines that keep every cookie pair, duplicates included. Core reads
-	// Authorization, Cookie, Origin, Sec-Fetch-Site and the configured
-	// custom header through it, always with canonical names.
+	// Authorization, Cookie, Origin, Sec-Fetch-Site,
+	// Access-Control-Request-Method (to tell a CORS preflight) and the
+	// configured custom header through it, always with canonical names.
+	// The strings need stay unchanged only until Check returns: core copies
+	// what it keeps.
 	Header(name string) []string
 	// Query returns the first value of the named query parameter.
 	Query(name string) string

@@ -182,7 +182,7 @@ func (g *Gate) warnConflict(name string) {
 }
 
 // warnDuplicate logs, at most once an hour per gate, that a session cookie
-// arrived more than once with no OlderCookieDomain to clean it up.
+// arrived more than once with neither OlderCookieDomain nor OlderCookieHostOnly to clean it up.
 func (g *Gate) warnDuplicate(name string) {
 	now := g.cfg.Clock().Unix()
 	last := g.lastDupWarn.Load()

@@ -62,7 +62,7 @@ type Config struct {
 	// TokenCacheSize is how many verified tokens the gate remembers, so
 	// that a token seen again costs no signature check: the hit still
 	// checks exp, nbf and iat against the clock and runs ValidateClaims,
-	// and an entry is dropped once its issuer's keys change or it is
+	// and an entry is no longer used once its issuer's keys change or it is
 	// TokenCacheMaxAge old. Default 10,000 (about 1 KB a token of 600
 	// bytes).
 	TokenCacheSize int
@@ -175,7 +175,7 @@ func (c *Config) checkAlgorithms() error {
 }
 
 // checkTypes validates Types and writes each in full, lower case
-// ("at+jwt" becomes "application/at+jwt"), the form typMatches compares
+// ("at+jwt" becomes "application/at+jwt"), the form verifier.typeAccepted compares
 // with.
 func (c *Config) checkTypes() error {
 	for i, t := range c.Types {

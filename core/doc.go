@@ -2,7 +2,8 @@
 // finds the token (Authorization header or cookie, with explicit
 // precedence), applies the browser's cookie-domain rules, cleans up cookies
 // left on an older domain, and verifies the JWT against the issuer's keys
-// (golang-jwt, cached JWKS). It imports no web framework.
+// (its own strict parsing, golang-jwt for the signature, cached JWKS, and a
+// cache of verified tokens). It imports no web framework.
 //
 // # Using it
 //

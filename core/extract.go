@@ -78,8 +78,10 @@ type cookieValue struct {
 // longer paths first). maxCookieValues bounds how many distinct values core
 // parses at all; maxCookieVerifications bounds how many of them may reach a
 // signature check (the costly part). Values refused before any signature
-// check (malformed, too large, algorithm, issuer, unknown key) do not count
-// toward the second limit, so planted junk cannot push the real value out.
+// check (malformed, too large, type, algorithm, issuer, unknown key) do not
+// count toward the second limit, so planted junk cannot push the real value
+// out unless it fills all 32 places first (browsers send at most a few
+// dozen cookies per name and path).
 const (
 	maxCookieValues        = 32
 	maxCookieVerifications = 6

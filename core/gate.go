@@ -81,7 +81,7 @@ func (g *Gate) Close() error {
 	return nil
 }
 
-// Cookies returns the gate's cookie writer (CookieDomain, OlderCookieDomain
+// Cookies returns the gate's cookie writer (CookieDomain, OlderCookieDomain or OlderCookieHostOnly,
 // and Cookie attributes), for login handlers that set the session cookie.
 func (g *Gate) Cookies() *CookieWriter { return g.cookies }
 

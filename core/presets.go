@@ -136,8 +136,9 @@ func isIPv4(h string) bool {
 // OIDCConfig verifies tokens of any OpenID Connect provider (Auth0, Clerk,
 // Hanko, Keycloak, ...) whose issuer publishes
 // <issuer>/.well-known/openid-configuration; the JWKS URL is read from its
-// jwks_uri. Tokens come from the Authorization header only: add CookieNames
-// if the provider also leaves a cookie.
+// jwks_uri. Tokens come from the Authorization header only (TransferHeader):
+// if the provider also leaves a cookie, add CookieNames and set Transfer to
+// TransferAny or TransferCookie, or the cookie is not read.
 func OIDCConfig(issuer string, audiences ...string) Config {
 	return Config{
 		Issuers:   []Issuer{{Name: issuer, Discovery: true}},

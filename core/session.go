@@ -101,7 +101,8 @@ func decodeSegment(tok Token, i int, out any) error {
 		return newError(ErrMalformed, err)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return newError(ErrClaims, err)
+		// A fixed cause: encoding/json's message can quote claim values.
+		return newError(ErrClaims, fmt.Errorf("the token's JSON does not decode into %T", out))
 	}
 	return nil
 }

@@ -16,12 +16,14 @@ import (
 // An entry holds what the verification established once and for all (the
 // signature, the header, the issuer and the claims' types and values) and
 // is used only while that still holds: its issuer's keys are of the
-// generation they were verified under (a fetch that brings other keys
-// empties the cache for that issuer) and it is younger than
+// generation they were verified under (after a fetch that brings other keys,
+// the issuer's older entries are no longer used and get replaced) and it is
+// younger than
 // Config.TokenCacheMaxAge. What depends on the moment is decided again on
 // every hit: exp, nbf and iat against the clock (verifier.dateRules), then
-// ValidateClaims. Only tokens that passed are stored: a refusal is never
-// cached, so no token can be locked out by one.
+// ValidateClaims. Only tokens whose signature and claims passed are stored
+// (ValidateClaims runs on every hit, so it may refuse a stored one): a
+// refusal is never cached, so no token can be locked out by one.
 //
 // The store is github.com/maypok86/otter/v2 (bench/cachecmp chose it: its
 // reads take no lock, and its W-TinyLFU eviction keeps more of the active

@@ -950,3 +950,21 @@ func TestVerifyTokenSize(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimsAsErrorQuotesNoClaim: a claim set that does not fit the
+// caller's type gives ErrClaims with a fixed cause, never a claim value.
+func TestClaimsAsErrorQuotesNoClaim(t *testing.T) {
+	k := testKeys()
+	tok := sign(t, "ES256", "ec-1", k.ec256, claimsFor(issA, withClaim("level", 987654321)), nil)
+	g := newGate(t, Config{Issuers: staticIssuers()})
+	s, err := g.Verify(tok, SourceAuthorization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ClaimsAs[struct {
+		Level int8 `json:"level"` // encoding/json's overflow message quotes the number
+	}](s)
+	if !errors.Is(err, ErrClaims) || strings.Contains(err.Error(), "987654321") {
+		t.Fatalf("ClaimsAs error %v: want ErrClaims without the claim's value", err)
+	}
+}

@@ -3,6 +3,8 @@
 // long-term refresh session kept in a Store that renews it and can be listed
 // and revoked.
 //
-// This file set holds the Store contract every driver implements; the
-// manager and its HTTP endpoints build on it.
+// So far the module holds the Store contract every driver implements, the
+// rotation rule drivers share (Decide), memstore and the store conformance
+// suite (storetest); the manager and its HTTP endpoints, which will build on
+// them, are not written yet.
 package sessions

@@ -14,7 +14,7 @@ import (
 //
 // A store never holds a refresh token, nor anything from which one can be
 // made without the manager's secret: a refresh token's secret part is an
-// HMAC, under a key derived from Config.Secret, of the session ID, the
+// HMAC, under a key derived from the (planned) manager's secret, of the session ID, the
 // generation and Record.Seed.
 //
 // Stores keep times to the microsecond (what Postgres keeps), judge them by
@@ -179,7 +179,7 @@ type KeyRecord struct {
 	Slot      int64     // floor(unix time / rotation period) of the period it signs in
 	KID       string    // the JWK kid
 	Alg       string    // e.g. "ES256"
-	Sealed    []byte    // the private key, sealed (AES-GCM) under a key derived from Config.Secret
+	Sealed    []byte    // the private key, sealed (AES-GCM) under a key derived from the manager's secret
 	Public    []byte    // the public JWK as JSON
 	PublishAt time.Time // published in the JWKS from here ...
 	SignFrom  time.Time // ... signs from here (after PublishAt) ...

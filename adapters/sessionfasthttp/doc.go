@@ -10,7 +10,9 @@
 //		sessionfasthttp.WriteError(c.Response(), d.Err)
 //	}
 //
-// The view copies every value it returns, matches header names without
+// The view hands core header values and query arguments without copying
+// them (valid until Check returns; core copies the token it keeps), copies
+// the method, the host and the Cookie line, matches header names without
 // regard to case and reports the method on the wire. It is for adapter
 // authors; applications use an adapter such as sessionfiber.
 package sessionfasthttp

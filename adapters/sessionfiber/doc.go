@@ -10,7 +10,7 @@
 // Handlers read the session with FromContext(c) or
 // core.SessionFromContext(c.UserContext()).
 //
-// fasthttp reuses a request's buffers once its handler returns. The adapter
-// copies every byte it hands to core, so a Session (its token included) stays
-// valid after the request, whatever fiber.Config.Immutable says.
+// fasthttp reuses a request's buffers once its handler returns. Core copies
+// the token a Session keeps, so the Session stays valid after the request,
+// whatever fiber.Config.Immutable says.
 package sessionfiber

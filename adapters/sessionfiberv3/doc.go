@@ -11,6 +11,6 @@
 // core.SessionFromContext(c.Context()). Not with c itself: a fiber.Ctx is a
 // context.Context too, but its Value reads Locals, where core's key is not.
 //
-// sessionfasthttp copies every byte handed to core: a Session outlives the
-// request, whatever fiber.Config.Immutable says.
+// Core copies the token a Session keeps: a Session outlives the request,
+// whatever fiber.Config.Immutable says.
 package sessionfiberv3

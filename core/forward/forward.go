@@ -1,5 +1,5 @@
 // Package forward passes a verified session token on to other backends
-// (seed scenario 3: the shop backend calls the payment backend on the
+// (README scenario 3: the shop backend calls the payment backend on the
 // user's behalf). Its Transport reads the session that a sessiongate
 // middleware put in the outgoing request's context and sends the token as
 // "Authorization: Bearer <token>", but only to origins on an explicit
