@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessiongate/sessiongate/core/internal/origin"
+
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -269,21 +271,17 @@ func (g *Gate) checkDomains() error {
 	return nil
 }
 
-// normalizeOrigin writes an origin the way browsers send it in Origin:
-// lower-case scheme and host, no default port. Trusted origins are compared
-// exactly, so "https://WWW.example.com:443" must become
-// "https://www.example.com". Values that do not parse are returned as they
-// are, for AddTrustedOrigin to refuse.
+// normalizeOrigin writes an origin the way browsers send it in Origin
+// (origin.Of): trusted origins are compared exactly, so
+// "https://WWW.example.com:443" must become "https://www.example.com".
+// Values that do not parse are returned as they are, for AddTrustedOrigin
+// to refuse.
 func normalizeOrigin(o string) string {
 	u, err := url.Parse(strings.TrimSpace(o))
-	if err != nil || u.Host == "" {
-		return o
+	if err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return o // not an origin: AddTrustedOrigin refuses it as written
 	}
-	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	if (u.Scheme == "https" && u.Port() == "443") || (u.Scheme == "http" && u.Port() == "80") {
-		u.Host = u.Hostname()
-	}
-	return u.String()
+	return origin.Of(u)
 }
 
 // clone copies every slice c holds, so the gate shares no memory with its

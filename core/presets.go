@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/sessiongate/sessiongate/core/internal/origin"
 )
 
 // The presets below only fill Config values; nothing about a provider is
@@ -104,11 +106,7 @@ func superTokensDomain(raw string) string {
 	if err != nil || u.Host == "" {
 		return s
 	}
-	host := u.Host
-	if (u.Scheme == "https" && u.Port() == "443") || (u.Scheme == "http" && u.Port() == "80") {
-		host = u.Hostname()
-	}
-	return u.Scheme + "://" + host
+	return origin.Of(u)
 }
 
 // superTokensPath normalises apiBasePath as the SDKs' NormalisedURLPath

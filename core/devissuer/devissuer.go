@@ -30,6 +30,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sessiongate/sessiongate/core/internal/origin"
+
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/sessiongate/sessiongate/core"
@@ -317,7 +319,7 @@ func (i *Issuer) Handler() http.Handler {
 // /token takes no custom header and answers GET, so no preflight is needed.
 func (i *Issuer) allowCORS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Origin")
-	if o := r.Header.Get("Origin"); o != "" && i.origins[normalizeOrigin(o)] {
+	if o := r.Header.Get("Origin"); o != "" && i.origins[requestOrigin(o)] {
 		w.Header().Set("Access-Control-Allow-Origin", o)
 	}
 }
@@ -532,28 +534,20 @@ func (i *Issuer) answers(hostport string) bool {
 func corsOrigins(list []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for n, o := range list {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(u.Host, "*") ||
-			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		norm, err := origin.Parse(o)
+		if err != nil {
 			return nil, fmt.Errorf("devissuer: Config.CORSOrigins[%d] %q: want an origin such as http://www.example.test:9012, without path or wildcard", n, o)
 		}
-		out[normalizeOrigin(o)] = true
+		out[norm] = true
 	}
 	return out, nil
 }
 
-// normalizeOrigin writes an origin as browsers send it in Origin: lower
-// case, no trailing slash, no default port.
-func normalizeOrigin(o string) string {
-	u, err := url.Parse(o)
-	if err != nil {
-		return ""
-	}
-	host := strings.ToLower(u.Host)
-	if (u.Scheme == "http" && strings.HasSuffix(host, ":80")) || (u.Scheme == "https" && strings.HasSuffix(host, ":443")) {
-		host = host[:strings.LastIndexByte(host, ':')]
-	}
-	return strings.ToLower(u.Scheme) + "://" + host
+// requestOrigin normalises a request's Origin header ("" when it is not
+// an origin), to look it up among the configured CORS origins.
+func requestOrigin(o string) string {
+	n, _ := origin.Parse(o)
+	return n
 }
 
 // Server is an Issuer serving its Handler on a loopback listener.

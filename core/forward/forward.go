@@ -14,8 +14,8 @@ package forward
 import (
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
+
+	"github.com/sessiongate/sessiongate/core/internal/origin"
 
 	"github.com/sessiongate/sessiongate/core"
 )
@@ -45,7 +45,7 @@ func New(base http.RoundTripper, origins ...string) (*Transport, error) {
 		t.base = http.DefaultTransport
 	}
 	for i, o := range origins {
-		n, err := normalizeOrigin(o)
+		n, err := origin.Parse(o)
 		if err != nil {
 			return nil, &core.ConfigError{Field: fmt.Sprintf("origins[%d]", i), Value: o, Reason: err.Error(), Err: err}
 		}
@@ -68,38 +68,10 @@ func Client(origins ...string) (*http.Client, error) {
 // It does not modify req: the token goes on a clone.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s, ok := core.SessionFromContext(req.Context())
-	if !ok || s.Token == "" || req.URL == nil || req.Header.Get("Authorization") != "" || !t.allowed[originOf(req.URL)] {
+	if !ok || s.Token == "" || req.URL == nil || req.Header.Get("Authorization") != "" || !t.allowed[origin.Of(req.URL)] {
 		return t.base.RoundTrip(req)
 	}
 	out := req.Clone(req.Context())
 	out.Header.Set("Authorization", "Bearer "+string(s.Token))
 	return t.base.RoundTrip(out)
-}
-
-// originOf returns u's origin in the form New normalises to.
-func originOf(u *url.URL) string {
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	return scheme + "://" + dropDefaultPort(scheme, host)
-}
-
-func normalizeOrigin(o string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(o))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("is not a URL: %w", err)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return "", fmt.Errorf("must start with https:// (or http:// for loopback development)")
-	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("must be an origin: scheme://host[:port], nothing else")
-	case strings.Contains(u.Host, "*"):
-		return "", fmt.Errorf("wildcards are not allowed: list each origin")
-	}
-	return originOf(u), nil
-}
-
-func dropDefaultPort(scheme, host string) string {
-	if (scheme == "https" && strings.HasSuffix(host, ":443")) || (scheme == "http" && strings.HasSuffix(host, ":80")) {
-		return host[:strings.LastIndexByte(host, ':')]
-	}
-	return host
 }
