@@ -59,6 +59,20 @@ type CheckOptions struct {
 	// Optional lets requests without a token through anonymously; a token
 	// that is present but invalid is still refused.
 	Optional bool
+	// Strict asks Config.Revocations for an authoritative answer (a store
+	// lookup) instead of its in-memory list: for routes where a revoked
+	// session must not pass even for the feed's delay.
+	Strict bool
+	// Context is the request's context, for what the check looks up
+	// (Config.Revocations); nil means context.Background(). Adapters set it
+	// per request.
+	Context context.Context
+}
+
+// WithContext returns o for one request whose context is ctx. Adapter API.
+func (o CheckOptions) WithContext(ctx context.Context) CheckOptions {
+	o.Context = ctx
+	return o
 }
 
 // Decision is Gate.Check's answer to one request. Adapter API.
@@ -77,6 +91,17 @@ type Decision struct {
 // verifies it, applies the cross-site rule to cookie tokens and plans the
 // older-domain cleanup. Adapter API: middlewares call it once per request.
 func (g *Gate) Check(r Request, opt CheckOptions) Decision {
+	d := g.check(r, opt)
+	if d.Session != nil {
+		if e := g.revoked(opt.Context, d.Session, opt.Strict); e != nil {
+			d.Session, d.Err = nil, e
+		}
+	}
+	return d
+}
+
+// check decides on r before Config.Revocations is asked.
+func (g *Gate) check(r Request, opt CheckOptions) Decision {
 	if !g.cfg.AuthenticatePreflight && isPreflight(r) {
 		return Decision{} // anonymous: a preflight never carries credentials
 	}

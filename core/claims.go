@@ -47,6 +47,9 @@ func (v *verifier) session(c *compact, now time.Time) (*Session, *Error) {
 	if s.ID, e = stringClaim(c.claims[cJti], "jti"); e != nil {
 		return nil, e
 	}
+	if s.SessionID, e = stringClaim(c.claims[cSid], "sid"); e != nil {
+		return nil, e
+	}
 	return s, nil
 }
 

@@ -32,6 +32,15 @@ type Issuer struct {
 	PublicKeyPEM string
 	// JWKS holds a static JWK or JWK set as JSON.
 	JWKS string
+	// Keys supplies the issuer's public keys from a function instead of a
+	// URL: an issuer in the same process, such as the sessions module's
+	// Manager.JWKS. The gate calls it on every verification, so it must be
+	// cheap: it returns the current key set as JWK set JSON and a version
+	// that changes whenever the set does (the gate parses a set once per
+	// version, and its token cache drops entries of an older version). A
+	// set that does not parse, or has no usable key, answers
+	// ErrKeysUnavailable (503) until the next version.
+	Keys func() (version uint64, jwks []byte)
 	// HMACSecret (at least 32 bytes) verifies HS256/HS384/HS512 tokens of
 	// this issuer. It cannot be combined with public keys, and Algorithms
 	// must list the HS algorithm explicitly.
@@ -60,6 +69,12 @@ type Config struct {
 	// ValidateClaims, when set, is called with every verified session; an
 	// error refuses the token (ErrClaims, 401).
 	ValidateClaims func(*Session) error
+	// Revocations, when set, is asked about every verified session before
+	// the request may proceed (also on a token-cache hit), so a session
+	// revoked before its token expires is refused at once. The sessions
+	// module's deny-list implements it. Default: a genuine, unexpired
+	// token passes.
+	Revocations Revocations
 
 	// TokenCacheSize is how many verified tokens the gate remembers, so
 	// that a token seen again costs no signature check: the hit still

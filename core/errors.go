@@ -56,6 +56,15 @@ var (
 	// its own valid session beside the user's. Core refuses rather than pick
 	// one (401).
 	ErrSessionConflict = errors.New("session cookie carries sessions of different subjects")
+	// ErrSessionRevoked: the token is genuine, but Config.Revocations says
+	// its session was revoked (logout, theft detected, an admin's revoke)
+	// before the token expired (401).
+	ErrSessionRevoked = errors.New("session revoked")
+	// ErrRevocationsUnavailable: Config.Revocations could not tell whether
+	// the session was revoked (a stale revocation feed configured to fail
+	// closed, or a strict lookup whose store is unreachable); the request
+	// may succeed later (503).
+	ErrRevocationsUnavailable = errors.New("session revocations unavailable")
 	// ErrConfig: a configuration value is invalid. Returned only by
 	// constructors, never from a request.
 	ErrConfig = errors.New("invalid sessiongate configuration")
@@ -133,5 +142,5 @@ func kindOf(err error) error {
 var sentinels = []error{
 	ErrNoToken, ErrMalformedRequest, ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrSignature,
 	ErrUnknownKey, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrTokenType, ErrIssuer, ErrAudience,
-	ErrClaims, ErrKeysUnavailable, ErrCrossSite, ErrSessionConflict,
+	ErrClaims, ErrKeysUnavailable, ErrCrossSite, ErrSessionConflict, ErrSessionRevoked, ErrRevocationsUnavailable,
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -90,10 +91,26 @@ func (g *Gate) CookieName() string { return g.cookies.currentName }
 
 // Verify checks one token as if it came from src, with no cookie or
 // cross-site rules: for tokens that reach a service by other means.
+// Config.Revocations is asked too (not strictly).
 func (g *Gate) Verify(token string, src Source) (*Session, error) {
 	s, e := g.verifier.verify(token, src)
+	if e == nil {
+		e = g.revoked(context.Background(), s, false)
+	}
 	if e != nil {
 		return nil, e
 	}
 	return s, nil
+}
+
+// CrossSite applies the gate's cross-site rule to r as if r carried a
+// session cookie: nil on a safe method, from a trusted website origin or
+// from the same site (or with DisableCrossSiteProtection); otherwise an
+// *Error of kind ErrCrossSite (403). For endpoints outside the gate that
+// act on a cookie, such as the sessions module's refresh endpoint.
+func (g *Gate) CrossSite(r Request) error {
+	if e := g.crossSite(r); e != nil {
+		return e
+	}
+	return nil
 }

@@ -31,12 +31,16 @@ func (g *Gate) loadIssuers() (map[string]*issuerKeys, error) {
 func (g *Gate) loadIssuer(field string, is Issuer) (*issuerKeys, error) {
 	public := is.JWKSURL != "" || is.Discovery || is.PublicKeyPEM != "" || is.JWKS != ""
 	switch {
+	case is.Keys != nil && (public || len(is.HMACSecret) > 0):
+		return nil, configErr(field+".Keys", "", "cannot be combined with other keys for the same issuer")
+	case is.Keys != nil:
+		return &issuerKeys{fn: &funcKeys{fn: is.Keys}}, nil
 	case len(is.HMACSecret) > 0 && public:
 		return nil, configErr(field+".HMACSecret", "", "cannot be combined with public keys for the same issuer")
 	case len(is.HMACSecret) > 0:
 		return g.hmacKeys(field, is)
 	case !public:
-		return nil, configErr(field, is.Name, "has no keys: set JWKSURL, Discovery, PublicKeyPEM, JWKS or HMACSecret")
+		return nil, configErr(field, is.Name, "has no keys: set JWKSURL, Discovery, PublicKeyPEM, JWKS, Keys or HMACSecret")
 	}
 	ik := &issuerKeys{}
 	static, err := staticKeys(field, is)

@@ -31,7 +31,7 @@ type compact struct {
 // The members read out of a JOSE header and a claim set, by index.
 var (
 	headerNames = [...]string{"alg", "kid", "typ", "crit"}
-	claimNames  = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+	claimNames  = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid"}
 )
 
 const (
@@ -49,6 +49,7 @@ const (
 	cNbf
 	cIat
 	cJti
+	cSid
 )
 
 var (

@@ -42,10 +42,13 @@ func (Token) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil 
 // touching another request's; the claim set and the header are decoded
 // from the token when asked for, with Claims, Header or ClaimsAs.
 type Session struct {
-	Subject   string
-	Issuer    string
-	Audience  []string
-	ID        string // jti
+	Subject  string
+	Issuer   string
+	Audience []string
+	ID       string // jti
+	// SessionID is the sid claim (OpenID Connect): the long-term session
+	// the token belongs to, which revocation lists key on; "" when absent.
+	SessionID string
 	ExpiresAt time.Time
 	IssuedAt  time.Time // zero when the token has no iat
 	NotBefore time.Time // zero when the token has no nbf

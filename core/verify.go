@@ -17,6 +17,7 @@ import (
 type issuerKeys struct {
 	static *keySet
 	cache  *jwksCache
+	fn     *funcKeys // Issuer.Keys; alone, never with static or cache
 }
 
 // verifier checks one token against keys, allow-lists and the clock. Given
@@ -209,6 +210,10 @@ func (v *verifier) issuer(alg string, c *compact) (*issuerKeys, string, *Error) 
 // generation identifies the issuer's current keys: it changes whenever a
 // fetch brings other keys (nextGeneration). Static keys never change.
 func (ik *issuerKeys) generation() uint64 {
+	if ik.fn != nil {
+		v, _ := ik.fn.fn()
+		return v
+	}
 	if ik.cache == nil {
 		return 0
 	}
@@ -221,6 +226,9 @@ func (ik *issuerKeys) generation() uint64 {
 // lookup returns the issuer's keys for kid and alg: static keys first, then
 // the JWKS cache.
 func (ik *issuerKeys) lookup(kid, alg string) ([]any, *Error) {
+	if ik.fn != nil {
+		return ik.fn.lookup(kid, alg)
+	}
 	var keys []any
 	staticKnown := false
 	if ik.static != nil {

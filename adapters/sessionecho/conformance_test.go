@@ -20,6 +20,7 @@ func TestConformance(t *testing.T) {
 func target(t *testing.T, gate *core.Gate, opts adaptertest.Options) string {
 	cfg := sessionecho.Config{
 		Optional: opts.Optional,
+		Strict:   opts.Strict,
 		Skipper:  func(c echo.Context) bool { return opts.Skip(c.Request().URL.Path) },
 	}
 	if opts.CustomErrorHandler {

@@ -12,6 +12,10 @@ type Config struct {
 	// Optional lets requests without a token through anonymously; an invalid
 	// token is still refused.
 	Optional bool
+	// Strict asks the gate's Config.Revocations for an authoritative answer
+	// (a store lookup) on every request, for routes where a revoked session
+	// must not pass even for the revocation feed's delay.
+	Strict bool
 	// Skipper, when it returns true, passes the request on untouched (health
 	// checks; a CORS preflight needs none: core lets it through).
 	Skipper func(c echo.Context) bool
@@ -33,13 +37,13 @@ func New(gate *core.Gate, cfg Config) (echo.MiddlewareFunc, error) {
 	if onError == nil {
 		onError = WriteError
 	}
-	opts := core.CheckOptions{Optional: cfg.Optional}
+	opts := core.CheckOptions{Optional: cfg.Optional, Strict: cfg.Strict}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if cfg.Skipper != nil && cfg.Skipper(c) {
 				return next(c)
 			}
-			d := gate.Check(core.HTTPRequest(c.Request()), opts)
+			d := gate.Check(core.HTTPRequest(c.Request()), opts.WithContext(c.Request().Context()))
 			for _, line := range d.SetCookies {
 				c.Response().Header().Add("Set-Cookie", line) // verbatim; c.SetCookie would re-encode
 			}

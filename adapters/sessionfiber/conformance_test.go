@@ -40,6 +40,7 @@ func targetWith(appCfg fiber.Config, before ...fiber.Handler) adaptertest.Target
 	return func(t *testing.T, gate *core.Gate, opts adaptertest.Options) string {
 		cfg := sessionfiber.Config{
 			Optional: opts.Optional,
+			Strict:   opts.Strict,
 			Skipper:  func(c *fiber.Ctx) bool { return opts.Skip(c.Path()) },
 		}
 		if opts.CustomErrorHandler {

@@ -41,6 +41,7 @@ func target(appCfg fiber.Config, before ...fiber.Handler) adaptertest.Target {
 	return func(t *testing.T, gate *core.Gate, opts adaptertest.Options) string {
 		cfg := sessionfiberv3.Config{
 			Optional: opts.Optional,
+			Strict:   opts.Strict,
 			Skipper:  func(c fiber.Ctx) bool { return opts.Skip(c.Path()) },
 		}
 		if opts.CustomErrorHandler {

@@ -13,6 +13,10 @@ type Config struct {
 	// Optional lets requests without a token through anonymously; an invalid
 	// token is still refused.
 	Optional bool
+	// Strict asks the gate's Config.Revocations for an authoritative answer
+	// (a store lookup) on every request, for routes where a revoked session
+	// must not pass even for the revocation feed's delay.
+	Strict bool
 	// Skipper, when it returns true, passes the request on untouched (health
 	// checks; a CORS preflight needs none: core lets it through).
 	Skipper func(c fiber.Ctx) bool
@@ -33,12 +37,12 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 	if onError == nil {
 		onError = WriteError
 	}
-	opts := core.CheckOptions{Optional: cfg.Optional}
+	opts := core.CheckOptions{Optional: cfg.Optional, Strict: cfg.Strict}
 	return func(c fiber.Ctx) error {
 		if cfg.Skipper != nil && cfg.Skipper(c) {
 			return c.Next()
 		}
-		d := gate.Check(sessionfasthttp.Request(c.Request()), opts)
+		d := gate.Check(sessionfasthttp.Request(c.Request()), opts.WithContext(c.Context()))
 		sessionfasthttp.AddSetCookies(c.Response(), d.SetCookies)
 		if d.Err != nil {
 			return onError(c, d.Err)

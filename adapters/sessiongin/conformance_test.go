@@ -23,6 +23,7 @@ func target(t *testing.T, gate *core.Gate, opts adaptertest.Options) string {
 	gin.SetMode(gin.TestMode)
 	cfg := sessiongin.Config{
 		Optional: opts.Optional,
+		Strict:   opts.Strict,
 		Skipper:  func(c *gin.Context) bool { return opts.Skip(c.Request.URL.Path) },
 	}
 	if opts.CustomErrorHandler {

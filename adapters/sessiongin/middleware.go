@@ -12,6 +12,10 @@ type Config struct {
 	// Optional lets requests without a token through anonymously; an invalid
 	// token is still refused.
 	Optional bool
+	// Strict asks the gate's Config.Revocations for an authoritative answer
+	// (a store lookup) on every request, for routes where a revoked session
+	// must not pass even for the revocation feed's delay.
+	Strict bool
 	// Skipper, when it returns true, passes the request on untouched (health
 	// checks; a CORS preflight needs none: core lets it through).
 	Skipper func(c *gin.Context) bool
@@ -34,13 +38,13 @@ func New(gate *core.Gate, cfg Config) (gin.HandlerFunc, error) {
 	if onError == nil {
 		onError = WriteError
 	}
-	opts := core.CheckOptions{Optional: cfg.Optional}
+	opts := core.CheckOptions{Optional: cfg.Optional, Strict: cfg.Strict}
 	return func(c *gin.Context) {
 		if cfg.Skipper != nil && cfg.Skipper(c) {
 			c.Next()
 			return
 		}
-		d := gate.Check(core.HTTPRequest(c.Request), opts)
+		d := gate.Check(core.HTTPRequest(c.Request), opts.WithContext(c.Request.Context()))
 		// Verbatim: c.SetCookie would re-serialise core's lines.
 		for _, line := range d.SetCookies {
 			c.Writer.Header().Add("Set-Cookie", line)

@@ -18,6 +18,7 @@ func TestConformance(t *testing.T) {
 func target(t *testing.T, gate *core.Gate, opts adaptertest.Options) string {
 	cfg := sessionhttp.Config{
 		Optional: opts.Optional,
+		Strict:   opts.Strict,
 		Skipper:  func(r *http.Request) bool { return opts.Skip(r.URL.Path) },
 	}
 	if opts.CustomErrorHandler {

@@ -12,6 +12,10 @@ type Config struct {
 	// Optional lets requests without a token through anonymously; an invalid
 	// token is still refused.
 	Optional bool
+	// Strict asks the gate's Config.Revocations for an authoritative answer
+	// (a store lookup) on every request, for routes where a revoked session
+	// must not pass even for the revocation feed's delay.
+	Strict bool
 	// Skipper, when it returns true, passes the request on untouched (health
 	// checks; a CORS preflight needs none: core lets it through).
 	Skipper func(r *http.Request) bool
@@ -30,14 +34,14 @@ func New(gate *core.Gate, cfg Config) (func(http.Handler) http.Handler, error) {
 	if onError == nil {
 		onError = WriteError
 	}
-	opts := core.CheckOptions{Optional: cfg.Optional}
+	opts := core.CheckOptions{Optional: cfg.Optional, Strict: cfg.Strict}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if cfg.Skipper != nil && cfg.Skipper(r) {
 				next.ServeHTTP(w, r)
 				return
 			}
-			d := gate.Check(core.HTTPRequest(r), opts)
+			d := gate.Check(core.HTTPRequest(r), opts.WithContext(r.Context()))
 			for _, c := range d.SetCookies {
 				w.Header().Add("Set-Cookie", c)
 			}

@@ -37,6 +37,8 @@ import (
 type Options struct {
 	// Optional: set the adapter's Optional option.
 	Optional bool
+	// Strict: set the adapter's Strict option.
+	Strict bool
 	// SkipPath: when non-empty, the adapter's Skipper must skip requests
 	// whose URL path equals it. Wire the Skipper to Options.Skip.
 	SkipPath string

@@ -98,7 +98,7 @@ func (f *Fixture) run(t *testing.T, target Target, r row) {
 
 	d := core.Decision{} // a skipped request never reaches core
 	if !r.opts.Skip(resp.Request.URL.Path) {
-		d = gate.Check(core.HTTPRequest(asServed(t, resp.Request)), core.CheckOptions{Optional: r.opts.Optional})
+		d = gate.Check(core.HTTPRequest(asServed(t, resp.Request)), core.CheckOptions{Optional: r.opts.Optional, Strict: r.opts.Strict})
 	}
 	matchCore(t, resp, body, d, r.opts)
 	matchRow(t, resp, body, d, r.want, r.opts)
