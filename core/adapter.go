@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"io"
 	"net/http"
 )
 
@@ -34,6 +35,9 @@ type Request interface {
 	Header(name string) []string
 	// Query returns the first value of the named query parameter.
 	Query(name string) string
+	// Path is the path of the request target as sent, still escaped,
+	// without query or fragment ("/auth/refresh"); "/" when empty.
+	Path() string
 }
 
 // HTTPRequest views r as a Request without copying it. Adapter API.
@@ -47,11 +51,37 @@ func (v httpRequest) Host() string   { return v.r.Host }
 func (v httpRequest) Header(name string) []string {
 	return v.r.Header[http.CanonicalHeaderKey(name)]
 }
+func (v httpRequest) Path() string {
+	if v.r.URL == nil || v.r.URL.EscapedPath() == "" {
+		return "/"
+	}
+	return v.r.URL.EscapedPath()
+}
 func (v httpRequest) Query(name string) string {
 	if v.r.URL == nil {
 		return ""
 	}
 	return v.r.URL.Query().Get(name)
+}
+
+// Endpoint is a framework-free HTTP handler that adapters mount natively,
+// such as the sessions module's refresh, exchange and revocation endpoints:
+// it reads an EndpointRequest and answers with a Response, which the adapter
+// writes as it is (status, header lines in order, body). Adapter API.
+type Endpoint interface {
+	ServeEndpoint(ctx context.Context, r EndpointRequest) Response
+}
+
+// EndpointRequest is what an Endpoint reads: the request view, the peer's
+// address as the server saw it, and the body. Adapter API.
+type EndpointRequest struct {
+	Request
+	// RemoteAddr is the peer's "ip:port" (http.Request.RemoteAddr,
+	// fasthttp's RemoteAddr).
+	RemoteAddr string
+	// Body is the request body; nil for none. The endpoint bounds what it
+	// reads.
+	Body io.Reader
 }
 
 // CheckOptions are the per-middleware choices of Gate.Check. Adapter API.

@@ -206,3 +206,17 @@ func TestCrossSiteIsTheGatesRule(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPRequestPath(t *testing.T) {
+	for _, tc := range []struct{ target, want string }{
+		{"/auth/refresh", "/auth/refresh"},
+		{"/a%20b/c?x=1", "/a%20b/c"},
+		{"http://api.example.test/p/q?x=1", "/p/q"},
+		{"/", "/"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, tc.target, nil)
+		if got := HTTPRequest(r).Path(); got != tc.want {
+			t.Errorf("%s: Path() = %q, want %q", tc.target, got, tc.want)
+		}
+	}
+}

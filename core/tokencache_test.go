@@ -406,6 +406,7 @@ func (r *scratchRequest) str(b [2]int) string {
 
 func (r *scratchRequest) Method() string { return http.MethodGet }
 func (r *scratchRequest) Host() string   { return "api.a.example" }
+func (r *scratchRequest) Path() string   { return "/me" }
 func (r *scratchRequest) Query(string) string {
 	return ""
 }

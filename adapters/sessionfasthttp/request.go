@@ -1,6 +1,7 @@
 package sessionfasthttp
 
 import (
+	"bytes"
 	"strings"
 	"unsafe"
 
@@ -31,6 +32,17 @@ func (v request) Method() string { return string(v.r.Header.Method()) }
 
 // Host is the Host header as sent, port included.
 func (v request) Host() string { return string(v.r.Header.Host()) }
+
+func (v request) Path() string {
+	p := v.r.URI().PathOriginal()
+	if i := bytes.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if len(p) == 0 {
+		return "/"
+	}
+	return inPlace(p)
+}
 
 func (v request) Query(name string) string {
 	return inPlace(v.r.URI().QueryArgs().Peek(name))

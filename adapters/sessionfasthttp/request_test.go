@@ -164,3 +164,20 @@ func TestRequestViewDoesNotAllocate(t *testing.T) {
 	}
 	_ = v
 }
+
+// TestRequestPath pins Path: the target's path as sent, still escaped,
+// without query or fragment, as core.HTTPRequest gives it.
+func TestRequestPath(t *testing.T) {
+	for _, tc := range []struct{ target, want string }{
+		{"/auth/refresh", "/auth/refresh"},
+		{"/a%20b/c?x=1", "/a%20b/c"},
+		{"/p?x=/q", "/p"},
+		{"http://api.example.test/p/q?x=1", "/p/q"},
+		{"/", "/"},
+	} {
+		r := parse(t, "GET "+tc.target+" HTTP/1.1\r\nHost: api.example.test\r\n\r\n", false)
+		if got := Request(r).Path(); got != tc.want {
+			t.Errorf("%s: Path() = %q, want %q", tc.target, got, tc.want)
+		}
+	}
+}
