@@ -6,6 +6,7 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.8
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/sessiongate/sessiongate/core v0.1.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

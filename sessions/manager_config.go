@@ -32,7 +32,10 @@ type Config struct {
 	// that seals signing keys in the store; later entries are still
 	// accepted for refresh tokens and sealed keys made under them, so a
 	// secret is rotated by putting the new one first and dropping the old
-	// one after MaxLifetime. Every instance sharing a store needs the same
+	// one once nothing made under it is needed: after MaxLifetime (refresh
+	// tokens) and two RotateEvery (signing keys; a key the manager cannot
+	// unseal is skipped, and a slot without a usable key answers
+	// ErrStoreUnavailable). Every instance sharing a store needs the same
 	// list (at least the same Secret[0]).
 	Secret [][]byte
 	// AccessTTL is how long an access token lives. Default 5m; 30s to 1h.
