@@ -173,7 +173,7 @@ func (e *Endpoints) checkBase(base string) error {
 	}
 	u, err := url.Parse(base)
 	if err != nil || !strings.HasPrefix(base, "/") || strings.HasSuffix(base, "/") || strings.HasPrefix(base, "//") ||
-		u.RawQuery != "" || u.Fragment != "" || u.EscapedPath() != base || strings.ContainsAny(base, ";,\\") {
+		u.RawQuery != "" || u.Fragment != "" || u.EscapedPath() != base || strings.ContainsAny(base, ";,%\\") {
 		return configErr("BasePath", base, "must be a path such as /auth: starting with /, not ending with /, no query, escapes or ';'")
 	}
 	e.base, e.refPath = base, base+"/refresh"
@@ -210,7 +210,9 @@ func (e *Endpoints) checkExchange(cfg EndpointsConfig) error {
 		return configErr("ProviderGate", "", "set either Provider or ProviderGate, not both")
 	case cfg.ProviderGate != nil:
 		g := cfg.ProviderGate
-		e.provider = func(_ context.Context, token string) (*core.Session, error) { return g.Verify(token, core.SourceAuthorization) }
+		e.provider = func(_ context.Context, token string) (*core.Session, error) {
+			return g.Verify(token, core.SourceAuthorization)
+		}
 	default:
 		e.provider = cfg.Provider
 	}

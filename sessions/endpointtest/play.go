@@ -48,7 +48,7 @@ type want struct {
 	// Successor: the answer rotated the session saved under this name: same
 	// session ID, another refresh token.
 	Successor string
-	Listed int    // GET /sessions: this many sessions, the caller's marked current
+	Listed    int // GET /sessions: this many sessions, the caller's marked current
 }
 
 // tokens are what one answer issued.

@@ -1,0 +1,33 @@
+package sessionecho_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sessiongate/sessiongate/core"
+
+	"github.com/sessiongate/sessiongate/adapters/sessionecho"
+)
+
+// hello is a core.Endpoint standing in for the sessions module's endpoints
+// (sessions.NewEndpoints), which an app mounts the same way.
+type hello struct{}
+
+func (hello) ServeEndpoint(_ context.Context, r core.EndpointRequest) core.Response {
+	return core.Response{Status: http.StatusOK, Header: [][2]string{{"Content-Type", "text/plain"}}, Body: []byte(r.Method() + " " + r.Path())}
+}
+
+func ExampleEndpoint() {
+	e := echo.New()
+	e.Any("/auth/*", sessionecho.Endpoint(hello{}))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/auth/refresh", nil))
+	resp := w.Result()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body))
+	// Output: 200 POST /auth/refresh
+}
