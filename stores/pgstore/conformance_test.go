@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongate/sessiongate/sessions"
+	"github.com/sessiongate/sessiongate/sessions/endpointtest"
 	"github.com/sessiongate/sessiongate/sessions/storetest"
 	"github.com/sessiongate/sessiongate/stores/pgstore"
 )
@@ -55,3 +56,9 @@ func unreachable(tb testing.TB) sessions.Store {
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 func BenchmarkRotate(b *testing.B) { storetest.BenchmarkRotate(b, harness) }
+
+// BenchmarkRefreshHTTP: POST /refresh over loopback HTTP with 8 clients on
+// this store (issue 10's performance targets), p50 and p99 as metrics.
+func BenchmarkRefreshHTTP(b *testing.B) {
+	endpointtest.BenchmarkRefreshHTTP(b, harness.NewDatabase(b)(b))
+}

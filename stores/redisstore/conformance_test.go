@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sessiongate/sessiongate/sessions"
+	"github.com/sessiongate/sessiongate/sessions/endpointtest"
 	"github.com/sessiongate/sessiongate/sessions/storetest"
 	"github.com/sessiongate/sessiongate/stores/redisstore"
 )
@@ -64,3 +65,9 @@ func TestConformance(t *testing.T) { storetest.Run(t, harness(false)) }
 func TestConformanceCluster(t *testing.T) { storetest.Run(t, harness(true)) }
 
 func BenchmarkRotate(b *testing.B) { storetest.BenchmarkRotate(b, harness(false)) }
+
+// BenchmarkRefreshHTTP: POST /refresh over loopback HTTP with 8 clients on
+// this store (issue 10's performance targets), p50 and p99 as metrics.
+func BenchmarkRefreshHTTP(b *testing.B) {
+	endpointtest.BenchmarkRefreshHTTP(b, harness(false).NewDatabase(b)(b))
+}

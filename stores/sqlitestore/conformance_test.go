@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sessiongate/sessiongate/sessions"
+	"github.com/sessiongate/sessiongate/sessions/endpointtest"
 	"github.com/sessiongate/sessiongate/sessions/storetest"
 	"github.com/sessiongate/sessiongate/stores/sqlitestore"
 )
@@ -30,3 +31,9 @@ func open(tb testing.TB, path string) *sqlitestore.Store {
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 func BenchmarkRotate(b *testing.B) { storetest.BenchmarkRotate(b, harness) }
+
+// BenchmarkRefreshHTTP: POST /refresh over loopback HTTP with 8 clients on
+// this store (issue 10's performance targets), p50 and p99 as metrics.
+func BenchmarkRefreshHTTP(b *testing.B) {
+	endpointtest.BenchmarkRefreshHTTP(b, harness.NewDatabase(b)(b))
+}
