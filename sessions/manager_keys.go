@@ -48,7 +48,7 @@ type keyView struct {
 	jwks        []byte
 	signer      *signingKey // nil when no key may sign now
 	from, until time.Time   // until zero: forever (a caller-held Signer)
-	nextPublish time.Time   // when a key may join the set: the JWKS max-age ends there
+	nextPublish time.Time   // when a key may join the set: the JWKS max-age ends there (unused with a Signer)
 }
 
 func (v *keyView) holds(now time.Time) bool {
@@ -291,11 +291,15 @@ func (m *Manager) currentView(now time.Time) *keyView {
 func (m *Manager) rebuild(now time.Time) *keyView {
 	m.viewMu.Lock()
 	defer m.viewMu.Unlock()
-	ring := *m.ring.Load()
-	v := &keyView{until: time.Time{}, nextPublish: m.policyNextPublish(now)}
-	if m.static == nil {
-		v.until = v.nextPublish
+	if m.static != nil { // one key, forever (until zero)
+		v := &keyView{version: 1, signer: m.static}
+		v.jwks = append(append([]byte(`{"keys":[`), m.static.public...), "]}"...)
+		m.view.Store(v)
+		return v
 	}
+	ring := *m.ring.Load()
+	v := &keyView{nextPublish: m.policyNextPublish(now)}
+	v.until = v.nextPublish
 	jwks := append(make([]byte, 0, 256*len(ring)), `{"keys":[`...)
 	n := 0
 	for _, k := range ring {
@@ -334,12 +338,8 @@ func (m *Manager) rebuild(now time.Time) *keyView {
 }
 
 // policyNextPublish is when the next slot's key enters the JWKS by the
-// policy, whether or not that key exists yet; with a Signer, when the
-// JWKS max-age ends.
+// policy, whether or not that key exists yet.
 func (m *Manager) policyNextPublish(now time.Time) time.Time {
-	if m.static != nil {
-		return now.Add(signerMaxAge)
-	}
 	for slot := m.slotOf(now) + 1; ; slot++ {
 		if t := m.slotTimes(slot).PublishAt; t.After(now) {
 			return t
@@ -396,7 +396,11 @@ func (m *Manager) JWKSHandler() http.Handler {
 		}
 		now := m.cfg.Clock()
 		v := m.currentView(now)
-		age := max(int64(v.nextPublish.Sub(now)/time.Second), 0)
+		next := v.nextPublish
+		if m.static != nil {
+			next = now.Add(signerMaxAge)
+		}
+		age := max(int64(next.Sub(now)/time.Second), 0)
 		h := w.Header()
 		h.Set("Content-Type", "application/jwk-set+json")
 		h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(age, 10))
