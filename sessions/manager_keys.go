@@ -373,11 +373,15 @@ func (m *Manager) signer(ctx context.Context, now time.Time) (*signingKey, error
 // JWKS returns the public keys access tokens are verified with, as a JWK
 // set, and a version that changes whenever the set does. It matches
 // core.Issuer.Keys: a gate in the same process calls it on every
-// verification, so it is one atomic load unless the set's validity ended
-// (a key was published or retired), when it is rebuilt once. The bytes
-// are shared: do not modify them.
+// verification, so it is one atomic load and does not read the clock (a
+// clock read costs more than the rest). The set is rebuilt when this
+// manager signs (before it signs, so a token is never signed by a key the
+// set lacks) and on every key refresh (every Prepublish/4, at most a
+// minute apart), so a new key appears here well before it signs and a
+// retired one leaves at most one refresh late. The bytes are shared: do
+// not modify them.
 func (m *Manager) JWKS() (version uint64, jwks []byte) {
-	v := m.currentView(m.cfg.Clock())
+	v := m.view.Load()
 	return v.version, v.jwks
 }
 
