@@ -150,16 +150,11 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) checkIssuer() error {
-	u, err := url.Parse(c.Issuer)
-	switch {
-	case c.Issuer == "":
+	if c.Issuer == "" {
 		return configErr("Issuer", "", "is required: the iss of access tokens, e.g. https://api.example.com")
-	case err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
-		return configErr("Issuer", c.Issuer, "must be an absolute URL with a host and no user, query or fragment")
-	case u.Scheme == "http" && !loopback(u.Hostname()):
-		return configErr("Issuer", c.Issuer, "must use https (http only for a loopback host)")
-	case u.Scheme != "https" && u.Scheme != "http":
-		return configErr("Issuer", c.Issuer, "must use https")
+	}
+	if reason := issuerProblem(c.Issuer); reason != "" {
+		return configErr("Issuer", c.Issuer, "%s", reason)
 	}
 	if len(c.Audience) == 0 {
 		c.Audience = []string{c.Issuer}
@@ -171,6 +166,20 @@ func (c *Config) checkIssuer() error {
 		}
 	}
 	return nil
+}
+
+// issuerProblem says what is wrong with an issuer URL, "" when nothing.
+func issuerProblem(iss string) string {
+	u, err := url.Parse(iss)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return "must be an absolute URL with a host and no user, query or fragment"
+	case u.Scheme == "http" && !loopback(u.Hostname()):
+		return "must use https (http only for a loopback host)"
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "must use https"
+	}
+	return ""
 }
 
 // loopback reports whether host is localhost or a loopback address.

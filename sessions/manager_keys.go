@@ -291,11 +291,21 @@ func (m *Manager) currentView(now time.Time) *keyView {
 func (m *Manager) rebuild(now time.Time) *keyView {
 	m.viewMu.Lock()
 	defer m.viewMu.Unlock()
+	v := m.build(now)
+	if prev := m.view.Load(); prev == nil || !bytes.Equal(prev.jwks, v.jwks) {
+		m.version++
+	}
+	v.version = m.version
+	m.view.Store(v)
+	return v
+}
+
+// build makes the view for now, without its version: the keys published
+// at now, the one that signs, and the interval the view holds for (from the
+// latest key time at or before now to the earliest after it).
+func (m *Manager) build(now time.Time) *keyView {
 	if m.static != nil { // one key, forever (until zero)
-		v := &keyView{version: 1, signer: m.static}
-		v.jwks = append(append([]byte(`{"keys":[`), m.static.public...), "]}"...)
-		m.view.Store(v)
-		return v
+		return &keyView{signer: m.static, jwks: append(append([]byte(`{"keys":[`), m.static.public...), "]}"...)}
 	}
 	ring := *m.ring.Load()
 	v := &keyView{nextPublish: m.policyNextPublish(now)}
@@ -304,17 +314,7 @@ func (m *Manager) rebuild(now time.Time) *keyView {
 	n := 0
 	for _, k := range ring {
 		r := k.rec
-		for _, t := range []time.Time{r.PublishAt, r.SignFrom, r.SignUntil, r.RetireAt} {
-			if t.After(now) && (v.until.IsZero() || t.Before(v.until)) {
-				v.until = t
-			}
-			if !t.After(now) && t.After(v.from) {
-				v.from = t
-			}
-		}
-		if r.PublishAt.After(now) && r.PublishAt.Before(v.nextPublish) {
-			v.nextPublish = r.PublishAt
-		}
+		v.bound(r, now)
 		if now.Before(r.PublishAt) || !now.Before(r.RetireAt) {
 			continue
 		}
@@ -323,18 +323,32 @@ func (m *Manager) rebuild(now time.Time) *keyView {
 		}
 		jwks = append(jwks, k.public...)
 		n++
-		if !now.Before(r.SignFrom) && now.Before(r.SignUntil) && (v.signer == nil || r.SignFrom.After(v.signer.rec.SignFrom)) {
+		if signs(r, now) && (v.signer == nil || r.SignFrom.After(v.signer.rec.SignFrom)) {
 			v.signer = k
 		}
 	}
 	v.jwks = append(jwks, "]}"...)
-	prev := m.view.Load()
-	if prev == nil || !bytes.Equal(prev.jwks, v.jwks) {
-		m.version++
-	}
-	v.version = m.version
-	m.view.Store(v)
 	return v
+}
+
+// bound narrows v's interval and next publication by r's times.
+func (v *keyView) bound(r KeyRecord, now time.Time) {
+	for _, t := range []time.Time{r.PublishAt, r.SignFrom, r.SignUntil, r.RetireAt} {
+		if t.After(now) && t.Before(v.until) {
+			v.until = t
+		}
+		if !t.After(now) && t.After(v.from) {
+			v.from = t
+		}
+	}
+	if r.PublishAt.After(now) && r.PublishAt.Before(v.nextPublish) {
+		v.nextPublish = r.PublishAt
+	}
+}
+
+// signs reports whether r's key signs at now.
+func signs(r KeyRecord, now time.Time) bool {
+	return !now.Before(r.SignFrom) && now.Before(r.SignUntil)
 }
 
 // policyNextPublish is when the next slot's key enters the JWKS by the
