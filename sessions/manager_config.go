@@ -137,7 +137,7 @@ func (c *Config) validate() error {
 	if err := c.checkDurations(); err != nil {
 		return err
 	}
-	if err := c.Keys.validate(c.AccessTTL); err != nil {
+	if err := c.Keys.validate(); err != nil {
 		return err
 	}
 	if c.Clock == nil {
@@ -244,7 +244,7 @@ func (c *Config) checkDurations() error {
 	return nil
 }
 
-func (k *KeyPolicy) validate(accessTTL time.Duration) error {
+func (k *KeyPolicy) validate() error {
 	if k.Signer != nil {
 		return k.checkSigner()
 	}
@@ -261,9 +261,6 @@ func (k *KeyPolicy) validate(accessTTL time.Duration) error {
 	}
 	if k.RotateEvery < minRotateEvery {
 		return configErr("Keys.RotateEvery", k.RotateEvery.String(), "must be at least %v", minRotateEvery)
-	}
-	if k.RotateEvery < accessTTL {
-		return configErr("Keys.RotateEvery", k.RotateEvery.String(), "must be at least AccessTTL (%v)", accessTTL)
 	}
 	if k.Prepublish, err = orDefault("Keys.Prepublish", k.Prepublish, min(DefaultPrepublish, k.RotateEvery/2)); err != nil {
 		return err

@@ -315,3 +315,26 @@ func TestCloseStopsTheKeyGoroutine(t *testing.T) {
 		t.Errorf("a second Close: %v", err)
 	}
 }
+
+func TestTheKeyGoroutineRefreshesEveryInterval(t *testing.T) {
+	s := newStore()
+	m, err := sessions.New(bg, sessions.Config{
+		Issuer: issuer, Store: s, Secret: [][]byte{secretA},
+		Keys: sessions.KeyPolicy{RotateEvery: time.Minute, Prepublish: 4 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if got := sessions.KeyInterval(m); got != time.Second {
+		t.Fatalf("KeyInterval = %v, want 1s (Prepublish/4)", got)
+	}
+	after := s.reads.Load() // New's own read
+	deadline := time.Now().Add(5 * time.Second)
+	for s.reads.Load() < after+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the key goroutine read the store %d times in 5s, want at least 2", s.reads.Load()-after)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
