@@ -49,6 +49,7 @@ func (c *clock) Add(d time.Duration) {
 type store struct {
 	*memstore.Store
 	writes atomic.Int64 // Create, Rotate, Revoke, PutKey, DeleteKeys
+	reads  atomic.Int64 // Keys
 	down   atomic.Bool  // every call fails with ErrStoreUnavailable
 	// keys, when set, rewrites what Keys returns (a tampered store).
 	keys func([]sessions.KeyRecord) []sessions.KeyRecord
@@ -115,6 +116,7 @@ func (s *store) Keys(ctx context.Context) ([]sessions.KeyRecord, error) {
 	if err := s.fail(); err != nil {
 		return nil, err
 	}
+	s.reads.Add(1)
 	ks, err := s.Store.Keys(ctx)
 	if s.keys != nil {
 		ks = s.keys(ks)
