@@ -112,7 +112,8 @@ func (c *DenyListConfig) defaults() error {
 // DenyList is a core.Revocations fed by a Store's revocation feed: the
 // session IDs revoked within the last Keep, held in an immutable set that
 // is replaced atomically, so a gate's check takes no lock and allocates
-// nothing (about 20 ns at 100,000 entries). One goroutine, stopped by
+// nothing (15-20 ns at 100,000 entries, under 90 ns when the entry is not
+// in the CPU cache: BenchmarkDenyListLookup). One goroutine, stopped by
 // Close, reads the feed every PollInterval and, when the store is a
 // Notifier, at once on every push.
 //

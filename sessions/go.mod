@@ -2,7 +2,10 @@ module github.com/sessiongate/sessiongate/sessions
 
 go 1.25.0
 
-require github.com/sessiongate/sessiongate/core v0.1.0
+require (
+	github.com/sessiongate/sessiongate/core v0.1.0
+	go.uber.org/goleak v1.3.0
+)
 
 require (
 	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
