@@ -143,7 +143,8 @@ var _ core.Revocations = (*DenyList)(nil)
 
 // NewDenyList subscribes to store's pushes (when it is a Notifier), loads
 // every feed entry revoked within the last Keep (ctx bounds this first
-// read), and starts the goroutine that follows the feed. It fails, starting
+// read, which reads the whole feed from its start: Sweep keeps it short),
+// and starts the goroutine that follows the feed. It fails, starting
 // nothing, when the configuration is invalid (a *core.ConfigError) or the
 // store cannot be read: a list that starts empty would let every revoked
 // session through.
@@ -282,9 +283,13 @@ func (d *DenyList) run(ctx context.Context, push <-chan struct{}) {
 	}
 }
 
-// refresh reads the feed once and records whether that worked.
+// refresh reads the feed once and records whether that worked. A read
+// that hangs (a connection lost without a reset) is given up after
+// StaleAfter, so the next tick tries again.
 func (d *DenyList) refresh(ctx context.Context) {
-	err := d.read(ctx)
+	rctx, cancel := context.WithTimeout(ctx, d.cfg.StaleAfter)
+	err := d.read(rctx)
+	cancel()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -315,8 +320,12 @@ func (d *DenyList) markStale() {
 		return
 	}
 	if !d.stale.Swap(true) {
+		why := "a read is taking longer than StaleAfter"
+		if d.lastErr != nil {
+			why = d.lastErr.Error()
+		}
 		d.cfg.Logger.Warn("sessions: the revocation feed is stale",
-			"last_read", d.lastOK, "error", d.lastErr, "fail_closed", d.cfg.FailClosed)
+			"last_read", d.lastOK, "error", why, "fail_closed", d.cfg.FailClosed)
 	}
 }
 

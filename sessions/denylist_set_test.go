@@ -68,15 +68,6 @@ func TestRevokedSetKeepsWhatIsWithinKeepAndNeverChangesAPublishedSet(t *testing.
 	t.Logf("paths taken: %v", paths)
 }
 
-func inBatch(batch []Revocation, id string) bool {
-	for _, r := range batch {
-		if r.SessionID == id {
-			return true
-		}
-	}
-	return false
-}
-
 // path names what with did to go from cur to next.
 func path(cur, next *revokedSet, prune int64) string {
 	switch {

@@ -53,6 +53,7 @@ func (c *clock) Advance(d time.Duration) {
 type flaky struct {
 	sessions.Store
 	down atomic.Bool
+	hang atomic.Bool // Revocations blocks until its context ends
 }
 
 var errDown = fmt.Errorf("flaky: %w", sessions.ErrStoreUnavailable)
@@ -60,6 +61,10 @@ var errDown = fmt.Errorf("flaky: %w", sessions.ErrStoreUnavailable)
 func (f *flaky) Revocations(ctx context.Context, after uint64, limit int) ([]sessions.Revocation, error) {
 	if f.down.Load() {
 		return nil, errDown
+	}
+	if f.hang.Load() {
+		<-ctx.Done()
+		return nil, ctx.Err()
 	}
 	return f.Store.Revocations(ctx, after, limit)
 }
@@ -303,6 +308,23 @@ func TestDenyListStaleFeedFailsClosedWith503ThroughAGate(t *testing.T) {
 	if strings.Contains(log.String(), tok) {
 		t.Error("the log holds the token")
 	}
+}
+
+func TestDenyListReadThatHangsMakesTheListStaleAndIsRetried(t *testing.T) {
+	var log syncBuffer
+	f := &flaky{Store: memstore.New()}
+	defer f.Close()
+	d := newDenyList(t, f, sessions.DenyListConfig{
+		PollInterval: 5 * time.Millisecond, StaleAfter: 30 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&log, nil)),
+	})
+	f.hang.Store(true)
+	eventually(t, "a hanging read makes the list stale", d.Stale)
+	if !strings.Contains(log.String(), "a read is taking longer than StaleAfter") {
+		t.Errorf("the stale warning does not say a read hangs:\n%s", log.String())
+	}
+	f.hang.Store(false)
+	eventually(t, "the hung read is given up and the next one succeeds", func() bool { return !d.Stale() })
 }
 
 // issuerAndGate returns a dev issuer and a gate that trusts it (static
