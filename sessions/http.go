@@ -257,40 +257,42 @@ func (e *Endpoints) ServeEndpoint(ctx context.Context, r core.EndpointRequest) c
 	if !ok {
 		return notFound()
 	}
-	method := r.Method()
 	switch {
 	case rest == "/refresh":
-		return e.byMethod(ctx, r, route{http.MethodPost: e.refresh})
+		return byMethod(ctx, r, "POST", nil, e.refresh, nil)
 	case rest == "/exchange" && e.provider != nil:
-		return e.byMethod(ctx, r, route{http.MethodGet: e.exchangeGet, http.MethodPost: e.exchangePost})
+		return byMethod(ctx, r, "GET, POST", e.exchangeGet, e.exchangePost, nil)
 	case rest == "/sessions":
-		return e.byMethod(ctx, r, route{http.MethodGet: e.list, http.MethodDelete: e.revokeOthers})
+		return byMethod(ctx, r, "GET, DELETE", e.list, nil, e.revokeOthers)
 	case strings.HasPrefix(rest, "/sessions/") && validID(rest[len("/sessions/"):]):
-		return e.byMethod(ctx, r, route{http.MethodDelete: e.revokeOne})
+		return byMethod(ctx, r, "DELETE", nil, nil, e.revokeOne)
 	case rest == "/logout":
-		return e.byMethod(ctx, r, route{http.MethodPost: e.logout})
-	case rest == "/jwks" && method == http.MethodGet:
-		return e.jwks(r)
+		return byMethod(ctx, r, "POST", nil, e.logout, nil)
 	case rest == "/jwks":
-		return methodNotAllowed("GET")
+		return byMethod(ctx, r, "GET", e.jwks, nil, nil)
 	}
 	return notFound()
 }
 
-// route maps a method to its handler.
-type route map[string]func(context.Context, core.EndpointRequest) core.Response
+// handler answers one method of a route.
+type handler func(context.Context, core.EndpointRequest) core.Response
 
-func (e *Endpoints) byMethod(ctx context.Context, r core.EndpointRequest, rt route) core.Response {
-	if h, ok := rt[r.Method()]; ok {
-		return h(ctx, r)
+// byMethod calls the route's handler for r's method, or answers 405 with
+// allow (the methods that have one).
+func byMethod(ctx context.Context, r core.EndpointRequest, allow string, get, post, del handler) core.Response {
+	var h handler
+	switch r.Method() {
+	case http.MethodGet:
+		h = get
+	case http.MethodPost:
+		h = post
+	case http.MethodDelete:
+		h = del
 	}
-	allow := make([]string, 0, len(rt))
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
-		if rt[m] != nil {
-			allow = append(allow, m)
-		}
+	if h == nil {
+		return methodNotAllowed(allow)
 	}
-	return methodNotAllowed(strings.Join(allow, ", "))
+	return h(ctx, r)
 }
 
 // validID reports whether id can be a session ID (base64url), so that
