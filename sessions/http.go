@@ -37,8 +37,9 @@ import (
 // /sessions and /logout are authenticated by an access token through
 // EndpointsConfig.Gate (bearer or cookie, with the gate's cross-site rule
 // and a strict revocation check); a token not issued by this manager is
-// refused. A wrong method is 405 with Allow; any other path under BasePath
-// is 404. Every error is a fixed JSON body {"error", "error_description"}
+// refused. A wrong method is 405 with Allow (OPTIONS too: a frontend on
+// another origin needs the app's CORS middleware in front, which answers
+// preflights); any other path under BasePath is 404. Every error is a fixed JSON body {"error", "error_description"}
 // with Cache-Control: no-store; refresh errors add "retry" (false on 401:
 // the cookies are cleared, sign in again; true on 503: the cookies are
 // kept). No answer carries a token other than to the client it was issued
