@@ -66,8 +66,9 @@ func NewMemoryReplayCache(maxEntries int, clock func() time.Time) *MemoryReplayC
 }
 
 // UseOnce records key until the given time; true for the first use. Each
-// shard drops its expired keys at most once a second, and at once when it
-// is full.
+// shard drops its expired keys at most once a second: a full shard is not
+// swept on every call, so a flood of proofs costs no more per call than a
+// map lookup.
 func (c *MemoryReplayCache) UseOnce(_ context.Context, key [32]byte, until time.Time) (bool, error) {
 	now := c.clock().UnixNano()
 	s := &c.shards[key[0]%replayShards]
@@ -76,7 +77,7 @@ func (c *MemoryReplayCache) UseOnce(_ context.Context, key [32]byte, until time.
 	if t, ok := s.until[key]; ok && t > now {
 		return false, nil
 	}
-	if now >= s.nextSweep || len(s.until) >= c.perShard {
+	if now >= s.nextSweep {
 		s.sweep(now)
 	}
 	if len(s.until) >= c.perShard {
