@@ -33,14 +33,13 @@ type row struct {
 	want   want
 }
 
-// prime is what the suite sends before the row's request.
+// prime is what the suite sends before the row's request; zero: nothing.
 type prime int
 
 const (
-	primeNone prime = iota
 	// primeSame: the row's request itself, which must pass (so the row's
 	// is a replay).
-	primeSame
+	primeSame prime = iota + 1
 	// primeNonce: the row's request with proofs that carry no nonce, which
 	// must be refused with a DPoP-Nonce; the row's proofs then carry it.
 	primeNonce
