@@ -190,6 +190,12 @@ func (d *dpopVerifier) check(ctx context.Context, r Request, raw, tok, jkt strin
 	if err != nil {
 		return "", d.refuse(ErrDPoPProof, err)
 	}
+	return d.consume(ctx, &p, thumb, jkt, iat, now)
+}
+
+// consume applies the binding (jkt: the token's cnf.jkt), the nonce and
+// the replay cache to a proof that passed verifyProof.
+func (d *dpopVerifier) consume(ctx context.Context, p *proof, thumb, jkt string, iat, now time.Time) (nonce string, e *Error) {
 	switch {
 	case jkt == "":
 		return "", d.refuse(ErrDPoPBinding, errNotBound)
@@ -303,6 +309,12 @@ func (d *dpopVerifier) checkClaims(p *proof, r Request, tok string, now time.Tim
 	if err != nil {
 		return iat, err
 	}
+	if tok == "" { // a proof at a token endpoint: no access token yet
+		if p.claims[pAth] != "" {
+			return iat, errProofAth
+		}
+		return iat, nil
+	}
 	sum := sha256.Sum256([]byte(tok))
 	want := base64.RawURLEncoding.EncodeToString(sum[:])
 	if ath, ok := jsonString(p.claims[pAth]); !ok || subtle.ConstantTimeCompare([]byte(ath), []byte(want)) != 1 {
@@ -374,6 +386,41 @@ func replayKey(thumb, jti string) [32]byte {
 	var k [32]byte
 	h.Sum(k[:0])
 	return k
+}
+
+// Proof checks the DPoP proof of a request that carries no access token
+// yet, such as a token endpoint's exchange or refresh (RFC 9449 §5), so the
+// tokens it issues can be bound to the client's key: one DPoP header, a
+// proof for the request's method and URL (DPoPConfig.URLs) without ath,
+// fresh, unused (it is recorded in the replay cache), with the server's
+// nonce when RequireNonce is set. It returns the RFC 7638 thumbprint of the
+// proof's key, the value of cnf.jkt, and the response header lines to send
+// whatever the outcome (DPoP-Nonce). A refusal is an *Error of a DPoP kind,
+// answered with ErrorResponse. Without DPoPConfig.URLs, or in
+// DPoPDisabled, it refuses every request (ErrDPoPProof).
+func (g *Gate) Proof(ctx context.Context, r Request) (jkt string, header [][2]string, err error) {
+	d := g.dpop
+	if !d.on {
+		return "", nil, d.refuse(ErrDPoPProof, errors.New("DPoP is not configured (DPoP.URLs)"))
+	}
+	lines := r.Header("DPoP")
+	switch len(lines) {
+	case 0:
+		return "", nil, d.refuse(ErrDPoPProof, errors.New("the request has no DPoP header"))
+	case 1:
+	default:
+		return "", nil, &Error{Kind: ErrMalformedRequest, Source: SourceAuthorization, dpop: d.only, desc: "more than one DPoP header"}
+	}
+	now := d.clock()
+	p, thumb, iat, perr := d.verifyProof(lines[0], r, "", now)
+	if perr != nil {
+		return "", nil, d.refuse(ErrDPoPProof, perr)
+	}
+	nonce, e := d.consume(ctx, &p, thumb, thumb, iat, now)
+	if e != nil {
+		return "", nonceHeader(e.nonce), e
+	}
+	return thumb, nonceHeader(nonce), nil
 }
 
 // nonceHeader is the DPoP-Nonce response header carrying nonce; none for "".

@@ -615,3 +615,51 @@ func decodeB64(t *testing.T, s string) string {
 	}
 	return string(b)
 }
+
+// TestGateProof: a token endpoint's proof (no access token, so no ath)
+// gives the key's thumbprint to bind; it is used once, names the
+// endpoint's method and URL, and follows RequireNonce.
+func TestGateProof(t *testing.T) {
+	d := dpopKeys()
+	endpoint := func(proofs ...string) Request {
+		r := httptest.NewRequest("POST", apiURL+"/auth/exchange", nil)
+		r.Header["Dpop"] = proofs
+		return HTTPRequest(r)
+	}
+	noAth := claim("ath", nil)
+	g := newGate(t, dpopConfig())
+	p := proofFor(t, d.client, "", "POST", apiURL+"/auth/exchange", "", noAth)
+	jkt, hdr, err := g.Proof(t.Context(), endpoint(p))
+	if err != nil || jkt != thumbprintOf(t, d.client) || hdr != nil {
+		t.Fatalf("Proof = %q %q %v, want the client key's thumbprint", jkt, hdr, err)
+	}
+	for _, c := range []struct {
+		name string
+		req  Request
+		want error
+	}{
+		{"the same proof again", endpoint(p), ErrDPoPReplay},
+		{"a proof with ath", endpoint(proofFor(t, d.client, "", "POST", apiURL+"/auth/exchange", "x")), ErrDPoPProof},
+		{"a proof for another endpoint", endpoint(proofFor(t, d.client, "", "POST", apiURL+"/auth/refresh", "", noAth)), ErrDPoPProof},
+		{"no proof", endpoint(), ErrDPoPProof},
+		{"two proofs", endpoint(p, p), ErrMalformedRequest},
+	} {
+		_, _, err := g.Proof(t.Context(), c.req)
+		checkResult(t, c.name, nil, err, "", c.want)
+	}
+
+	off := newGate(t, dpopConfig(noURLs))
+	_, _, err = off.Proof(t.Context(), endpoint(p))
+	checkResult(t, "without DPoP.URLs", nil, err, "", ErrDPoPProof)
+
+	nonces := newGate(t, dpopConfig(func(c *Config) { c.DPoP.RequireNonce = true }))
+	_, hdr, err = nonces.Proof(t.Context(), endpoint(proofFor(t, d.client, "", "POST", apiURL+"/auth/exchange", "", noAth)))
+	checkResult(t, "RequireNonce without a nonce", nil, err, "", ErrDPoPNonce)
+	if len(hdr) != 1 || hdr[0][0] != "DPoP-Nonce" {
+		t.Fatalf("header %q, want a DPoP-Nonce", hdr)
+	}
+	jkt, _, err = nonces.Proof(t.Context(), endpoint(proofFor(t, d.client, "", "POST", apiURL+"/auth/exchange", "", noAth, claim("nonce", hdr[0][1]))))
+	if err != nil || jkt != thumbprintOf(t, d.client) {
+		t.Fatalf("with the nonce: %q %v", jkt, err)
+	}
+}
