@@ -33,7 +33,7 @@ const replayShards = 64
 // MemoryReplayCache is the in-memory ReplayCache of one process. It is
 // bounded in time (a key is dropped once its time has passed; the gate
 // asks for a proof's MaxAge plus Leeway) and in memory (at most the
-// maxEntries given to NewMemoryReplayCache, about 60 bytes each): when that
+// maxEntries given to NewMemoryReplayCache, about 55 bytes each): when that
 // many unexpired keys are held, UseOnce answers ErrReplayCacheFull. Safe
 // for concurrent use.
 type MemoryReplayCache struct {
@@ -43,8 +43,12 @@ type MemoryReplayCache struct {
 }
 
 type replayShard struct {
-	mu        sync.Mutex
-	until     map[[32]byte]int64 // unix nanoseconds
+	mu sync.Mutex
+	// until holds each key's time in unix nanoseconds, under the key's
+	// first 128 bits: half the memory of the whole key, and a collision
+	// (a genuine proof taken for a replay) is as likely as guessing a
+	// 128-bit secret.
+	until     map[[16]byte]int64
 	nextSweep int64
 }
 
@@ -60,7 +64,7 @@ func NewMemoryReplayCache(maxEntries int, clock func() time.Time) *MemoryReplayC
 	}
 	c := &MemoryReplayCache{clock: clock, perShard: max(1, (maxEntries+replayShards-1)/replayShards)}
 	for i := range c.shards {
-		c.shards[i].until = make(map[[32]byte]int64)
+		c.shards[i].until = make(map[[16]byte]int64)
 	}
 	return c
 }
@@ -71,10 +75,11 @@ func NewMemoryReplayCache(maxEntries int, clock func() time.Time) *MemoryReplayC
 // map lookup.
 func (c *MemoryReplayCache) UseOnce(_ context.Context, key [32]byte, until time.Time) (bool, error) {
 	now := c.clock().UnixNano()
-	s := &c.shards[key[0]%replayShards]
+	s := &c.shards[key[16]%replayShards] // not key[0]: the map is keyed by key[:16]
+	k := [16]byte(key[:16])
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t, ok := s.until[key]; ok && t > now {
+	if t, ok := s.until[k]; ok && t > now {
 		return false, nil
 	}
 	if now >= s.nextSweep {
@@ -83,7 +88,7 @@ func (c *MemoryReplayCache) UseOnce(_ context.Context, key [32]byte, until time.
 	if len(s.until) >= c.perShard {
 		return false, ErrReplayCacheFull
 	}
-	s.until[key] = until.UnixNano()
+	s.until[k] = until.UnixNano()
 	return true, nil
 }
 
