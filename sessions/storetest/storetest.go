@@ -5,7 +5,10 @@
 // one database), revocation and its feed, listing, one-time keys, signing
 // keys, the expiry sweep, a sessions.DenyList following the feed of another
 // handle (by push or by polling), context cancellation and, when the driver
-// can produce one, an unreachable server.
+// can produce one, an unreachable server; and, through sessions.Manager
+// instances sharing the database, what the app sees: one successor for
+// 100 concurrent refreshes, one reuse alarm, a generation ahead refused
+// without revocation, one signing key per slot.
 //
 // A driver module calls it from conformance_test.go:
 //
@@ -26,7 +29,7 @@
 // cases (others skip them). For a driver whose tests start a database
 // server in TestMain, Server, FreePort and AfterExit do the common part. The
 // suite uses only the standard library and its sibling modules (sessions,
-// core).
+// core; core's gate verifies the managers' tokens).
 package storetest
 
 import (
@@ -83,7 +86,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		createCases(), rotateCases(), concurrencyCases(), revokeCases(), feedCases(),
-		listCases(), onceCases(), keyCases(), sweepCases(), notifyCases(), denyListCases(), failureCases(),
+		listCases(), onceCases(), keyCases(), sweepCases(), notifyCases(), denyListCases(), failureCases(), managerCases(),
 	} {
 		all = append(all, group...)
 	}
