@@ -19,6 +19,7 @@ func TestAsksForNonce(t *testing.T) {
 		{"on the second header line", []string{`Bearer realm="api"`, `DPoP error="use_dpop_nonce"`}, true},
 		{"a comma inside a quoted value", []string{`DPoP error_description="a, b", error="use_dpop_nonce"`}, true},
 		{"empty list elements", []string{`, DPoP ,, error="use_dpop_nonce"`}, true},
+		{"the gate's own line offering both schemes", []string{`Bearer, DPoP error="use_dpop_nonce", error_description="the DPoP proof must carry the server's current nonce", algs="ES256 EdDSA"`}, true},
 		{"another DPoP error", []string{`DPoP error="invalid_dpop_proof"`}, false},
 		{"the value in another case is another error", []string{`DPoP error="USE_DPOP_NONCE"`}, false},
 		{"use_dpop_nonce under Bearer", []string{`Bearer error="use_dpop_nonce"`}, false},
