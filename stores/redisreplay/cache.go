@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sessiongate/sessiongate/core"
 )
 
 // DefaultPrefix starts every key when Options.Prefix is empty.
@@ -39,6 +41,8 @@ type Cache struct {
 	client redis.UniversalClient
 	prefix string
 }
+
+var _ core.ReplayCache = (*Cache)(nil)
 
 // New returns a Cache on client. It does not contact Redis; the client
 // stays the caller's (the Cache has no Close).
