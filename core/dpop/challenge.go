@@ -8,35 +8,48 @@ import "strings"
 // like their parameters; a parameter value is a token or a quoted string.
 func asksForNonce(values []string) bool {
 	for _, v := range values {
-		scheme := ""
-		for _, item := range splitList(v) {
-			if item == "" {
-				continue // an empty list element is allowed and means nothing
-			}
-			name, rest := leadingToken(item)
-			if name == "" {
-				scheme = "" // not a challenge we can read
-				continue
-			}
-			if value, ok := paramValue(rest); ok {
-				if strings.EqualFold(scheme, "DPoP") && strings.EqualFold(name, "error") && value == "use_dpop_nonce" {
-					return true
-				}
-				continue
-			}
-			if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
-				continue // a token68 ("abc=="): no parameter to read
-			}
-			// A new challenge: its scheme, then maybe its first parameter.
-			scheme = name
-			name, rest = leadingToken(strings.TrimLeft(rest, " \t"))
-			if value, ok := paramValue(rest); ok && strings.EqualFold(scheme, "DPoP") &&
-				strings.EqualFold(name, "error") && value == "use_dpop_nonce" {
-				return true
-			}
+		if lineAsksForNonce(v) {
+			return true
 		}
 	}
 	return false
+}
+
+// lineAsksForNonce is asksForNonce for one header line.
+func lineAsksForNonce(line string) bool {
+	scheme := ""
+	for _, item := range splitList(line) {
+		if item == "" {
+			continue // an empty list element is allowed and means nothing
+		}
+		name, rest := leadingToken(item)
+		if name == "" {
+			scheme = "" // not a challenge we can read
+			continue
+		}
+		if value, ok := paramValue(rest); ok {
+			if isNonceError(scheme, name, value) {
+				return true
+			}
+			continue
+		}
+		if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+			continue // a token68 ("abc=="): no parameter to read
+		}
+		// A new challenge: its scheme, then maybe its first parameter.
+		scheme = name
+		name, rest = leadingToken(strings.TrimLeft(rest, " \t"))
+		if value, ok := paramValue(rest); ok && isNonceError(scheme, name, value) {
+			return true
+		}
+	}
+	return false
+}
+
+// isNonceError reports whether the parameter name=value of a challenge of
+// scheme is DPoP's error="use_dpop_nonce".
+func isNonceError(scheme, name, value string) bool {
+	return strings.EqualFold(scheme, "DPoP") && strings.EqualFold(name, "error") && value == "use_dpop_nonce"
 }
 
 // splitList splits a header value at the commas outside quoted strings

@@ -126,13 +126,9 @@ func HTU(u *url.URL, host string) (string, error) {
 	if host == "" {
 		host = u.Host
 	}
-	h, err := url.Parse(scheme + "://" + host + "/")
-	if err != nil || h.Hostname() == "" || h.Host != host || h.User != nil {
-		return "", ErrURL
-	}
-	host = strings.ToLower(host)
-	if port := h.Port(); (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
-		host = strings.TrimSuffix(host, ":"+port)
+	authority, err := htuAuthority(scheme, host)
+	if err != nil {
+		return "", err
 	}
 	path := u.EscapedPath()
 	switch {
@@ -141,7 +137,21 @@ func HTU(u *url.URL, host string) (string, error) {
 	case path[0] != '/':
 		return "", ErrURL // a hand-made URL whose path would run into its host
 	}
-	return scheme + "://" + host + path, nil
+	return scheme + "://" + authority + path, nil
+}
+
+// htuAuthority checks host (host[:port]) and writes it in lower case,
+// without the scheme's default port.
+func htuAuthority(scheme, host string) (string, error) {
+	h, err := url.Parse(scheme + "://" + host + "/")
+	if err != nil || h.Hostname() == "" || h.Host != host || h.User != nil {
+		return "", ErrURL
+	}
+	host = strings.ToLower(host)
+	if port := h.Port(); (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		host = strings.TrimSuffix(host, ":"+port)
+	}
+	return host, nil
 }
 
 // redactURLError drops the URL a url.Parse error quotes: it may carry a

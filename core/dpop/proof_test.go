@@ -28,7 +28,7 @@ type verified struct {
 func verifyProof(t *testing.T, proof string) verified {
 	t.Helper()
 	algs := []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.ES512, jose.EdDSA, jose.PS256, jose.RS256}
-	jws, err := jose.ParseSigned(proof, algs)
+	jws, err := jose.ParseSignedCompact(proof, algs)
 	if err != nil {
 		t.Fatalf("go-jose cannot parse the proof: %v", err)
 	}
