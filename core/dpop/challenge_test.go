@@ -1,6 +1,9 @@
 package dpop
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestAsksForNonce(t *testing.T) {
 	cases := []struct {
@@ -38,4 +41,18 @@ func TestAsksForNonce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzAsksForNonce: any header value is read without a panic, and a yes
+// needs a DPoP scheme and the use_dpop_nonce value in the line.
+func FuzzAsksForNonce(f *testing.F) {
+	for _, s := range []string{`DPoP error="use_dpop_nonce"`, `Bearer, DPoP error=use_dpop_nonce, algs="ES256"`,
+		`Negotiate abc==, DPoP error="use_dpop_nonce"`, `DPoP error="a\"b, c", x=y`, `"`, `\`, `,,=`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if asksForNonce([]string{v}) && (!strings.Contains(strings.ToLower(v), "dpop") || !strings.Contains(v, "use_dpop_nonce")) {
+			t.Fatalf("asksForNonce(%q) = true", v)
+		}
+	})
 }

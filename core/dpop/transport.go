@@ -1,8 +1,11 @@
 package dpop
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -30,11 +33,13 @@ type TransportConfig struct {
 // (RFC 9449 §4): a fresh proof per request and per retry, bound by ath to
 // the request's "Authorization: DPoP" token when it has one, and carrying
 // the origin's latest server nonce. It remembers the DPoP-Nonce of every
-// response, per origin, and when a server answers 401 with
-// `WWW-Authenticate: DPoP error="use_dpop_nonce"` and a nonce other than
-// the one sent, it sends the request once more with that nonce, provided
-// its body can be sent again (no body, or GetBody set, as
-// http.NewRequest sets it for in-memory bodies). It never retries twice.
+// response, per origin. When a server asks for a nonce and gives one other
+// than the one sent (a resource server: 401 with
+// `WWW-Authenticate: DPoP error="use_dpop_nonce"`; an authorization
+// server: 400 with the JSON error "use_dpop_nonce"), it sends the request
+// once more with that nonce, provided its body can be sent again (no body,
+// or GetBody set, as http.NewRequest sets it for in-memory bodies). It
+// never retries twice.
 //
 // A Transport is safe for concurrent use. The request passed to RoundTrip
 // is not modified: the headers go on a clone.
@@ -85,8 +90,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	fresh := t.remember(origin, resp)
-	if resp.StatusCode != http.StatusUnauthorized || fresh == "" || fresh == nonce ||
-		!asksForNonce(resp.Header.Values("WWW-Authenticate")) {
+	if fresh == "" || fresh == nonce || !responseAsksForNonce(resp) {
 		return resp, nil
 	}
 	body, ok := replayBody(req)
@@ -111,6 +115,40 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.remember(origin, resp)
 	return resp, nil
+}
+
+// maxErrorBody bounds how much of a 400's body is read to find a
+// use_dpop_nonce error: an OAuth error body is a few hundred bytes.
+const maxErrorBody = 16 << 10
+
+// responseAsksForNonce reports whether resp asks for a nonce: a resource
+// server's 401 with a DPoP use_dpop_nonce challenge (RFC 9449 §9), or an
+// authorization server's 400 with a JSON body whose error is
+// use_dpop_nonce (§8). Of a 400's body it reads at most maxErrorBody
+// bytes, and puts them back.
+func responseAsksForNonce(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return asksForNonce(resp.Header.Values("WWW-Authenticate"))
+	case http.StatusBadRequest:
+		mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		if mt != "application/json" || resp.Body == nil {
+			return false
+		}
+		head, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+		var e struct {
+			Error string `json:"error"`
+		}
+		return err == nil && json.Unmarshal(head, &e) == nil && e.Error == "use_dpop_nonce"
+	}
+	return false
+}
+
+// readCloser is a body read from r and closed by c.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // prepare returns a clone of req with the Authorization (from Token) and

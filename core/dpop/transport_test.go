@@ -381,3 +381,80 @@ func mustKey(t *testing.T) *Key {
 	}
 	return k
 }
+
+// TestTransportAnswersAnAuthorizationServersNonceError: a token endpoint
+// asks for a nonce with 400 and the JSON error use_dpop_nonce (RFC 9449
+// §8); the request goes again once with it. Any other 400 reaches the
+// caller with its body whole.
+func TestTransportAnswersAnAuthorizationServersNonceError(t *testing.T) {
+	nonceErr := `{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}`
+	cases := []struct {
+		name, contentType, body string
+		wantRequests            int
+	}{
+		{"use_dpop_nonce: one retry", "application/json", nonceErr, 2},
+		{"use_dpop_nonce with a charset: one retry", "application/json; charset=utf-8", nonceErr, 2},
+		{"another OAuth error", "application/json", `{"error":"invalid_grant"}`, 1},
+		{"not JSON", "text/plain", nonceErr, 1},
+		{"a body over the read limit", "application/json", `{"error":"use_dpop_nonce","pad":"` + strings.Repeat("x", maxErrorBody) + `"}`, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{respond: func(_ int, s seen, w http.ResponseWriter) {
+				w.Header().Set("DPoP-Nonce", "as-nonce")
+				if s.claims["nonce"] == "as-nonce" {
+					fmt.Fprint(w, `{"access_token":"at","token_type":"DPoP"} for `, s.body)
+					return
+				}
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, tc.body)
+			}}
+			srv, c := serve(t, rec, TransportConfig{})
+			status, body := do(t, c, newRequest(t, "POST", srv.URL+"/token", strings.NewReader("grant_type=authorization_code")))
+			if n := len(rec.requests()); n != tc.wantRequests {
+				t.Fatalf("server saw %d requests, want %d", n, tc.wantRequests)
+			}
+			switch {
+			case tc.wantRequests == 2 && (status != 200 || !strings.HasSuffix(body, "for grant_type=authorization_code")):
+				t.Fatalf("after the retry: %d %q, want 200 with the same form", status, body)
+			case tc.wantRequests == 1 && (status != 400 || body != tc.body):
+				t.Fatalf("got %d and %d bytes of body, want 400 with the server's %d bytes untouched", status, len(body), len(tc.body))
+			}
+		})
+	}
+}
+
+// TestTransportIsSafeForConcurrentUse: one Transport, many goroutines,
+// nonces changing underneath (run with -race).
+func TestTransportIsSafeForConcurrentUse(t *testing.T) {
+	rec := &recorder{respond: func(n int, s seen, w http.ResponseWriter) {
+		askNonce(w, fmt.Sprint("n", n/10), s) // a new nonce every ten requests
+	}}
+	srv, c := serve(t, rec, TransportConfig{Token: "at"})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	jtis := map[any]bool{}
+	for _, s := range rec.requests() {
+		if jtis[s.claims["jti"]] {
+			t.Fatalf("jti %v sent twice", s.claims["jti"])
+		}
+		jtis[s.claims["jti"]] = true
+	}
+	if n := len(jtis); n < 80 || n > 160 {
+		t.Fatalf("%d requests for 80 calls: want between 80 and 160 (at most one retry each)", n)
+	}
+}
