@@ -96,13 +96,14 @@ func (s *replayShard) sweep(now int64) {
 	s.nextSweep = now + int64(time.Second)
 }
 
-// Len returns the number of keys held, expired ones not yet dropped
-// included.
+// Len drops the expired keys and returns the number of keys left.
 func (c *MemoryReplayCache) Len() int {
+	now := c.clock().UnixNano()
 	n := 0
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
+		s.sweep(now)
 		n += len(s.until)
 		s.mu.Unlock()
 	}
