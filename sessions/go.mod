@@ -1,3 +1,19 @@
 module github.com/sessiongate/sessiongate/sessions
 
 go 1.25.0
+
+require (
+	github.com/sessiongate/sessiongate/core v0.1.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/maypok86/otter/v2 v2.4.0 // indirect
+	golang.org/x/net v0.58.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
+
+replace github.com/sessiongate/sessiongate/core => ../core

@@ -3,8 +3,9 @@
 // through its interface only: creation, the five rotation outcomes (each
 // atomic, also under 100 concurrent calls spread over several handles on
 // one database), revocation and its feed, listing, one-time keys, signing
-// keys, the expiry sweep, context cancellation and, when the driver can
-// produce one, an unreachable server.
+// keys, the expiry sweep, a sessions.DenyList following the feed of another
+// handle (by push or by polling), context cancellation and, when the driver
+// can produce one, an unreachable server.
 //
 // A driver module calls it from conformance_test.go:
 //
@@ -24,7 +25,8 @@
 // cases". A store that implements sessions.Notifier also gets the notify
 // cases (others skip them). For a driver whose tests start a database
 // server in TestMain, Server, FreePort and AfterExit do the common part. The
-// suite uses only the standard library.
+// suite uses only the standard library and its sibling modules (sessions,
+// core).
 package storetest
 
 import (
@@ -81,7 +83,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		createCases(), rotateCases(), concurrencyCases(), revokeCases(), feedCases(),
-		listCases(), onceCases(), keyCases(), sweepCases(), notifyCases(), failureCases(),
+		listCases(), onceCases(), keyCases(), sweepCases(), notifyCases(), denyListCases(), failureCases(),
 	} {
 		all = append(all, group...)
 	}
