@@ -14,8 +14,8 @@ var (
 	ErrURL = errors.New("dpop: request URL cannot be a proof's htu")
 	// ErrMethod: the request method is empty or not an HTTP token.
 	ErrMethod = errors.New("dpop: invalid request method")
-	// ErrNonce: a nonce passed to Proof is not a valid DPoP nonce (empty
-	// characters outside RFC 9449's NQCHAR, or too long).
+	// ErrNonce: a nonce passed to Proof is not a valid DPoP nonce: it has
+	// characters outside RFC 9449's NQCHAR, or is over 1024 bytes.
 	ErrNonce = errors.New("dpop: invalid nonce")
 	// ErrToken: the access token passed to Proof, or TransportConfig.Token,
 	// is not a valid token68 (RFC 9449 §7.1).
