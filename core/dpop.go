@@ -430,3 +430,13 @@ func nonceHeader(nonce string) [][2]string {
 	}
 	return [][2]string{{"DPoP-Nonce", nonce}}
 }
+
+// DPoPError returns an *Error of kind (one of the DPoP kinds, such as
+// ErrDPoPBinding) that ErrorResponse answers with this gate's DPoP challenge
+// (RFC 9449 §7.1: the error code and the algorithms proofs may use). It is
+// for endpoints outside the gate that refuse a request over its DPoP key
+// after Proof passed or was not asked for, such as the sessions endpoints
+// when a refresh token is bound to a key the request did not prove.
+func (g *Gate) DPoPError(kind error) error {
+	return &Error{Kind: kind, Source: SourceAuthorization, dpop: g.dpop.only}
+}

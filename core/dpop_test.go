@@ -663,3 +663,27 @@ func TestGateProof(t *testing.T) {
 		t.Fatalf("with the nonce: %q %v", jkt, err)
 	}
 }
+
+// TestGateDPoPError: an endpoint outside the gate refuses with the gate's
+// DPoP challenge (its algorithms), whether or not DPoP.URLs are set.
+func TestGateDPoPError(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"DPoP on", dpopConfig(func(c *Config) { c.DPoP.Algorithms = []string{"ES256", "EdDSA"} }),
+			`DPoP error="invalid_dpop_proof", error_description="the DPoP proof's key is not the key the token is bound to", algs="ES256 EdDSA"`},
+		{"no DPoP.URLs", dpopConfig(noURLs),
+			`DPoP error="invalid_dpop_proof", error_description="the DPoP proof's key is not the key the token is bound to", algs="ES256 EdDSA RS256 PS256"`},
+	} {
+		err := newGate(t, c.cfg).DPoPError(ErrDPoPBinding)
+		if !errors.Is(err, ErrDPoPBinding) {
+			t.Errorf("%s: %v is not ErrDPoPBinding", c.name, err)
+		}
+		r := ErrorResponse(err)
+		if r.Status != http.StatusUnauthorized || r.Header[0] != [2]string{"WWW-Authenticate", c.want} {
+			t.Errorf("%s: answer %d %q, want 401 with %s", c.name, r.Status, r.Header, c.want)
+		}
+	}
+}
