@@ -63,7 +63,9 @@ type Meta struct {
 	// KeyBinding is the RFC 7638 SHA-256 thumbprint (base64url) of the
 	// DPoP key the client proved, "" if none. At Create it binds the
 	// session: its access tokens carry cnf.jkt, and Refresh then demands
-	// the same thumbprint (else ErrRefreshInvalid).
+	// the same thumbprint (else ErrKeyBinding, which is ErrRefreshInvalid
+	// too). At Refresh of an unbound session it is ignored: a session is
+	// bound from its start or never.
 	KeyBinding string
 }
 
@@ -221,7 +223,7 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string, meta Meta) (
 	case !m.genuine(t, r.Seed):
 		return nil, fmt.Errorf("%w: secret does not verify", ErrRefreshInvalid)
 	case r.KeyBinding != "" && meta.KeyBinding != r.KeyBinding:
-		return nil, fmt.Errorf("%w: the session is bound to a key the request did not prove", ErrRefreshInvalid)
+		return nil, fmt.Errorf("%w: %w", ErrRefreshInvalid, ErrKeyBinding)
 	}
 	meta = meta.clean()
 	now := m.now()

@@ -7,6 +7,7 @@ import "errors"
 // deserves (the endpoints answer so):
 //
 //	ErrRefreshInvalid, ErrSessionEnded, ErrRefreshReused, ErrRefreshAhead  401: clear the cookies, do not retry
+//	ErrKeyBinding (also ErrRefreshInvalid)                                 401 with the DPoP challenge: prove the session's key
 //	ErrStoreUnavailable                                                    503: keep the cookies, retry later
 //	ErrInvalidArgument                                                     the caller's bug (400 when it came from a client)
 //
@@ -18,6 +19,13 @@ var (
 	// unknown session, or the session is bound to a key (Meta.KeyBinding)
 	// the request did not prove. Nothing was written to the store.
 	ErrRefreshInvalid = errors.New("sessions: refresh token invalid")
+	// ErrKeyBinding: the session is bound to a DPoP key and the refresh
+	// did not prove it (Meta.KeyBinding empty or another key's). The error
+	// is ErrRefreshInvalid too. It is not reuse: nothing was written and
+	// the session lives on, since a bound refresh token is useless without
+	// its key, and revoking would let whoever copied the token log the
+	// user out.
+	ErrKeyBinding = errors.New("sessions: the session is bound to a DPoP key the request did not prove")
 	// ErrSessionEnded: the session was revoked, or reached its idle
 	// timeout or absolute lifetime.
 	ErrSessionEnded = errors.New("sessions: session ended")

@@ -477,10 +477,21 @@ func TestKeyBinding(t *testing.T) {
 	if cnf, _ := s.Claims()["cnf"].(map[string]any); cnf["jkt"] != jkt || !is.Session.KeyBound {
 		t.Errorf("cnf = %v, KeyBound %v; want jkt %s", s.Claims()["cnf"], is.Session.KeyBound, jkt)
 	}
+	// Without the key, a refresh is refused (ErrKeyBinding, which is
+	// ErrRefreshInvalid too) before any write, and it is not reuse: the
+	// session is not revoked, so a copied token cannot log the user out.
+	writes := e.store.writes.Load()
 	for _, other := range []string{"", "1ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"} {
-		if _, err := e.m.Refresh(bg, is.RefreshToken, sessions.Meta{KeyBinding: other}); !errors.Is(err, sessions.ErrRefreshInvalid) {
-			t.Errorf("Refresh proving %q = %v, want ErrRefreshInvalid", other, err)
+		_, err := e.m.Refresh(bg, is.RefreshToken, sessions.Meta{KeyBinding: other})
+		if !errors.Is(err, sessions.ErrKeyBinding) || !errors.Is(err, sessions.ErrRefreshInvalid) {
+			t.Errorf("Refresh proving %q = %v, want ErrKeyBinding and ErrRefreshInvalid", other, err)
 		}
+	}
+	if w := e.store.writes.Load(); w != writes {
+		t.Errorf("refused refreshes wrote to the store %d times", w-writes)
+	}
+	if info, err := e.m.Get(bg, is.Session.ID); err != nil || !info.RevokedAt.IsZero() {
+		t.Fatalf("after refused refreshes: Get = %+v, %v; want a live session", info, err)
 	}
 	next, err := e.m.Refresh(bg, is.RefreshToken, sessions.Meta{KeyBinding: jkt})
 	if err != nil {
@@ -488,6 +499,15 @@ func TestKeyBinding(t *testing.T) {
 	}
 	if cnf, _ := (&core.Session{Token: core.Token(next.AccessToken)}).Claims()["cnf"].(map[string]any); cnf["jkt"] != jkt {
 		t.Errorf("the renewed token lost cnf.jkt")
+	}
+	// An unbound session stays unbound: a key proved at refresh is ignored.
+	free := e.create(t)
+	renewed, err := e.m.Refresh(bg, free.RefreshToken, sessions.Meta{KeyBinding: jkt})
+	if err != nil || renewed.Session.KeyBound {
+		t.Fatalf("Refresh of an unbound session with a key = %+v, %v; want it renewed, unbound", renewed, err)
+	}
+	if _, ok := (&core.Session{Token: core.Token(renewed.AccessToken)}).Claims()["cnf"]; ok {
+		t.Errorf("an unbound session's renewed token carries cnf")
 	}
 }
 
