@@ -28,7 +28,10 @@
 // or GET with a redirect to a local path), list, revoke and logout
 // authenticated through a gate, and the JWKS. It is a core.Endpoint, which
 // every adapter mounts natively with its Endpoint function, and an
-// http.Handler.
+// http.Handler. A client that sends a DPoP proof at the exchange gets a
+// session bound to its key (cnf.jkt in every access token, and a refresh
+// needs a proof of the same key). ReplayCache lends a Store to the gates
+// as their shared DPoP replay cache.
 //
 // The module also holds the Store contract every driver implements, the
 // rotation rule drivers share (Decide), memstore, the store conformance

@@ -34,6 +34,21 @@ import (
 //	POST   /logout           revoke the current session and clear the cookies
 //	GET    /jwks             the manager's JWKS (Manager.JWKSHandler)
 //
+// DPoP (RFC 9449): a DPoP proof header with POST /exchange?transport=header
+// binds the new session to the proof's key: its access tokens carry
+// cnf.jkt, token_type is "DPoP", and every refresh (header transport) must
+// carry a proof of that key, or it is refused with 401 and the DPoP
+// challenge while the session lives on (ErrKeyBinding: not reuse). The
+// gate checks each proof (Gate.Proof: htm POST, htu under its DPoP.URLs,
+// used once, its nonce when RequireNonce is set, answered with DPoP-Nonce);
+// a refused proof is the gate's answer (401 with the DPoP challenge, 400
+// for two DPoP headers, 503 when the replay cache is down), and a gate
+// without DPoP.URLs refuses every proof rather than issue bearer tokens to
+// a client that asked for bound ones. Bound tokens never go in cookies (a
+// gate refuses them without a proof), so a proof with the cookie transport
+// or GET /exchange is 400. A proof at refresh of an unbound session is
+// checked but binds nothing: token_type stays "Bearer".
+//
 // /sessions and /logout are authenticated by an access token through
 // EndpointsConfig.Gate (bearer or cookie, with the gate's cross-site rule
 // and a strict revocation check); a token not issued by this manager is

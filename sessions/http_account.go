@@ -17,7 +17,8 @@ import (
 // cleanup), to send either way.
 func (e *Endpoints) caller(ctx context.Context, r core.EndpointRequest) (s *core.Session, cookies [][2]string, refusal core.Response) {
 	d := e.gate.Check(r, core.CheckOptions{Strict: true, Context: ctx})
-	cookies = headerLines(d.SetCookies)
+	// Sent either way with the cookies: a DPoP-Nonce the client needs.
+	cookies = append(headerLines(d.SetCookies), d.Header...)
 	if d.Err != nil {
 		return nil, cookies, gateError(d.Err, cookies)
 	}

@@ -38,15 +38,26 @@ func (e *Endpoints) exchangePost(ctx context.Context, r core.EndpointRequest) co
 	if p != nil {
 		return p.answer(retryNone)
 	}
-	is, resp := e.exchange(ctx, r, tok)
+	inJSON := r.Query("transport") == "header"
+	if hasProof(r) && !inJSON {
+		return probDPoPCookies.answer(retryNone)
+	}
+	// The proof before the provider token: a refused proof leaves the
+	// provider token unused, so the client can retry (with a nonce).
+	jkt, header, refusal, ok := e.proof(ctx, r)
+	if !ok {
+		return refusal
+	}
+	is, resp := e.exchange(ctx, r, tok, jkt)
 	if is == nil {
+		resp.Header = append(resp.Header, header...)
 		return resp
 	}
-	if r.Query("transport") == "header" {
+	if inJSON {
 		return okJSON(exchangeReply{
-			SessionID: is.Session.ID, AccessToken: is.AccessToken, TokenType: "Bearer", ExpiresIn: e.seconds(is.AccessExpiresAt),
+			SessionID: is.Session.ID, AccessToken: is.AccessToken, TokenType: tokenType(is), ExpiresIn: e.seconds(is.AccessExpiresAt),
 			RefreshToken: is.RefreshToken, RefreshExpiresIn: e.seconds(is.RefreshExpiresAt),
-		})
+		}, header...)
 	}
 	return okJSON(exchangeReply{SessionID: is.Session.ID, ExpiresIn: e.seconds(is.AccessExpiresAt)}, e.issueCookies(is, true)...)
 }
@@ -80,7 +91,10 @@ func (e *Endpoints) exchangeGetAnswer(ctx context.Context, r core.EndpointReques
 	if int64(len(tok)) > e.maxBody {
 		return probTooLarge.answer(retryNone)
 	}
-	is, resp := e.exchange(ctx, r, tok)
+	if hasProof(r) { // GET answers with cookies, where bound tokens cannot go
+		return probDPoPCookies.answer(retryNone)
+	}
+	is, resp := e.exchange(ctx, r, tok, "")
 	if is == nil {
 		return resp
 	}
@@ -90,10 +104,11 @@ func (e *Endpoints) exchangeGetAnswer(ctx context.Context, r core.EndpointReques
 }
 
 // exchange verifies tok with the provider, refuses a replay, maps the user
-// and creates a new session: never the one the request's cookies name, so
-// a session ID planted before sign-in is never signed in (no fixation).
-// It returns the issued session, or nil and the answer.
-func (e *Endpoints) exchange(ctx context.Context, r core.EndpointRequest, tok string) (*Issued, core.Response) {
+// and creates a new session, bound to the key of thumbprint jkt unless it
+// is "": never the session the request's cookies name, so a session ID
+// planted before sign-in is never signed in (no fixation). It returns the
+// issued session, or nil and the answer.
+func (e *Endpoints) exchange(ctx context.Context, r core.EndpointRequest, tok, jkt string) (*Issued, core.Response) {
 	ps, err := e.provider(ctx, tok)
 	if err != nil || ps == nil {
 		if errors.Is(err, core.ErrKeysUnavailable) {
@@ -116,7 +131,9 @@ func (e *Endpoints) exchange(ctx context.Context, r core.EndpointRequest, tok st
 	if err != nil {
 		return nil, probDenied.answer(retryNone)
 	}
-	is, err := e.m.Create(ctx, id, e.meta(r))
+	meta := e.meta(r)
+	meta.KeyBinding = jkt
+	is, err := e.m.Create(ctx, id, meta)
 	if err != nil {
 		return nil, e.storeFailed("exchange", err)
 	}

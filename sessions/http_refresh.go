@@ -14,25 +14,38 @@ const maxUserAgent = 256
 
 // refresh is POST /refresh. With an Authorization header the refresh token
 // comes from it and the answer carries the new tokens in JSON (no cookie is
-// read or written); otherwise from the refresh cookie, after the gate's
-// cross-site rule, and the answer sets both cookies.
+// read or written); a DPoP proof there is checked and must be of the
+// session's key when it is bound (http_dpop.go). Otherwise the token comes
+// from the refresh cookie, after the gate's cross-site rule, and the answer
+// sets both cookies.
 func (e *Endpoints) refresh(ctx context.Context, r core.EndpointRequest) core.Response {
 	if auth := r.Header("Authorization"); len(auth) > 0 {
 		tok, ok := bearer(auth)
 		if !ok {
 			return probBadRequest.answer(retryNo)
 		}
-		is, err := e.m.Refresh(ctx, tok, e.meta(r))
+		jkt, header, refusal, ok := e.proof(ctx, r)
+		if !ok {
+			return refusal
+		}
+		meta := e.meta(r)
+		meta.KeyBinding = jkt
+		is, err := e.m.Refresh(ctx, tok, meta)
 		if err != nil {
-			return e.refreshFailed(err, nil)
+			resp := e.refreshFailed(r, err, nil)
+			resp.Header = append(resp.Header, header...)
+			return resp
 		}
 		return okJSON(tokenReply{
-			AccessToken: is.AccessToken, TokenType: "Bearer", ExpiresIn: e.seconds(is.AccessExpiresAt),
+			AccessToken: is.AccessToken, TokenType: tokenType(is), ExpiresIn: e.seconds(is.AccessExpiresAt),
 			RefreshToken: is.RefreshToken, RefreshExpiresIn: e.seconds(is.RefreshExpiresAt),
-		})
+		}, header...)
 	}
 	if err := e.gate.CrossSite(r); err != nil {
 		return gateError(err, nil)
+	}
+	if hasProof(r) {
+		return probDPoPCookies.answer(retryNo)
 	}
 	values := cookieValues(r, e.names.Refresh, maxRefreshCookies)
 	if len(values) == 0 {
@@ -46,7 +59,7 @@ func (e *Endpoints) refresh(ctx context.Context, r core.EndpointRequest) core.Re
 		}
 	}
 	if err != nil {
-		return e.refreshFailed(err, e.clearCookies())
+		return e.refreshFailed(r, err, e.clearCookies())
 	}
 	return okJSON(cookieReply{ExpiresIn: e.seconds(is.AccessExpiresAt)}, e.issueCookies(is, len(values) > 1)...)
 }
@@ -72,10 +85,14 @@ func refused(err error) bool {
 		errors.Is(err, ErrRefreshReused) || errors.Is(err, ErrRefreshAhead)
 }
 
-// refreshFailed answers a failed refresh: 401 with the cookies cleared (the
-// client must not retry: no refresh loops), 503 with the cookies kept.
-func (e *Endpoints) refreshFailed(err error, clear [][2]string) core.Response {
+// refreshFailed answers a failed refresh of r: 401 with the cookies
+// cleared (the client must not retry: no refresh loops), with the DPoP
+// challenge when the session is bound to a key r did not prove; 503 with
+// the cookies kept.
+func (e *Endpoints) refreshFailed(r core.EndpointRequest, err error, clear [][2]string) core.Response {
 	switch {
+	case boundRefused(err):
+		return e.keyRefused(r, clear)
 	case refused(err):
 		return probEnded.answer(retryNo, clear...)
 	case errors.Is(err, ErrStoreUnavailable):

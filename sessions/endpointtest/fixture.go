@@ -26,6 +26,9 @@ const (
 	// provider's (a dev issuer).
 	Issuer         = "https://api.example.test"
 	ProviderIssuer = "https://provider.example.test"
+	// Origin is where clients reach the API: the gate's DPoP.URLs, the
+	// origin of every proof's htu.
+	Origin = "https://" + Host
 	// Base is the endpoints' BasePath.
 	Base = "/auth"
 	// Fallback is DefaultRedirect; RedirectPath the one allowed prefix.
@@ -67,6 +70,7 @@ func newFixture(tb testing.TB, store sessions.Store) *fixture {
 	f.gate, err = core.New(core.Config{
 		Issuers: []core.Issuer{f.m.Issuer()}, CookieNames: []string{sessions.DefaultCookies().Access},
 		CookieDomain: CookieDomain, OlderCookieHostOnly: true, Clock: f.now,
+		DPoP: core.DPoPConfig{URLs: []string{Origin}},
 	})
 	if err != nil {
 		tb.Fatal(err)

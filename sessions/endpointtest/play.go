@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sessiongate/sessiongate/core/devissuer"
+	"github.com/sessiongate/sessiongate/core/dpop"
 )
 
 // row is one story: steps played in order on a fresh fixture.
@@ -49,16 +50,24 @@ type want struct {
 	// session ID, another refresh token.
 	Successor string
 	Listed    int // GET /sessions: this many sessions, the caller's marked current
+	// TokenType is the JSON answer's token_type ("" checks nothing).
+	TokenType string
+	// Bound names the key the issued access token is bound to (cnf.jkt is
+	// its thumbprint); "" checks nothing, "-" means no cnf.
+	Bound string
 }
 
-// tokens are what one answer issued.
-type tokens struct{ access, refresh, sid string }
+// tokens are what one answer issued: typ is the JSON token_type, jkt the
+// access token's cnf.jkt.
+type tokens struct{ access, refresh, sid, typ, jkt string }
 
 // state is what a row's steps share.
 type state struct {
-	f     *fixture
-	base  string
-	saved map[string]tokens
+	f         *fixture
+	base      string
+	saved     map[string]tokens
+	keys      map[string]*dpop.Key // DPoP keys by name, made on first use
+	lastProof string               // the last DPoP proof sent
 }
 
 // play runs r on a fresh fixture mounted with mount and returns each step's
@@ -66,7 +75,7 @@ type state struct {
 func (r row) play(t *testing.T, mount Mount) []transcript {
 	t.Helper()
 	f := newFixture(t, nil)
-	st := &state{f: f, base: mount(t, f.ep) + Base, saved: map[string]tokens{}}
+	st := &state{f: f, base: mount(t, f.ep) + Base, saved: map[string]tokens{}, keys: map[string]*dpop.Key{}}
 	out := make([]transcript, 0, len(r.steps))
 	for i, s := range r.steps {
 		f.offset.Add(int64(s.Advance))
@@ -100,7 +109,9 @@ func (st *state) send(t *testing.T, s step) (*http.Response, []byte) {
 	var cookies []string
 	for _, c := range s.Send {
 		k, v, _ := strings.Cut(c, "=")
-		cookies = st.credential(t, req, k, v, cookies)
+		if !st.dpopCredential(t, req, k, v) {
+			cookies = st.credential(t, req, k, v, cookies)
+		}
 	}
 	if len(cookies) > 0 {
 		req.Header.Set("Cookie", strings.Join(cookies, "; "))
@@ -218,31 +229,35 @@ func issued(resp *http.Response, body []byte) (tokens, bool) {
 	}
 	var b struct {
 		AccessToken  string `json:"access_token"`
+		TokenType    string `json:"token_type"`
 		RefreshToken string `json:"refresh_token"`
 	}
 	if json.Unmarshal(body, &b) == nil && b.AccessToken != "" {
-		tk.access, tk.refresh = b.AccessToken, b.RefreshToken
+		tk.access, tk.refresh, tk.typ = b.AccessToken, b.RefreshToken, b.TokenType
 	}
-	tk.sid = sidOf(tk.access)
+	tk.sid, tk.jkt = claimsOf(tk.access)
 	return tk, tk.access != "" && tk.refresh != ""
 }
 
-// sidOf reads the sid claim of a JWT without verifying it (the fixture's
-// gate does that).
-func sidOf(jwt string) string {
+// claimsOf reads the sid and cnf.jkt claims of a JWT without verifying it
+// (the fixture's gate does that).
+func claimsOf(jwt string) (sid, jkt string) {
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 {
-		return ""
+		return "", ""
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	var c struct {
 		SID string `json:"sid"`
+		Cnf struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
 	}
 	json.Unmarshal(raw, &c)
-	return c.SID
+	return c.SID, c.Cnf.JKT
 }
 
 // check compares one answer with s.Want and saves what it issued.
@@ -297,8 +312,9 @@ func (st *state) check(t *testing.T, where string, s step, resp *http.Response, 
 // credentialName is the saved name of the step's first access credential.
 func (s step) credentialName() string {
 	for _, c := range s.Send {
-		if k, v, _ := strings.Cut(c, "="); k == "access-bearer" || k == "access-cookie" {
-			return v
+		if k, v, _ := strings.Cut(c, "="); k == "access-bearer" || k == "access-cookie" || k == "access-dpop" {
+			name, _, _ := strings.Cut(v, "@")
+			return name
 		}
 	}
 	return ""
@@ -319,6 +335,20 @@ func (st *state) checkIssued(t *testing.T, where string, s step, tk tokens, ok b
 	if w.Successor != "" {
 		if old := st.token(t, w.Successor); tk.sid != old.sid || tk.refresh == old.refresh || tk.refresh == "" {
 			t.Errorf("%s: the answer is not a successor of the session saved as %q", where, w.Successor)
+		}
+	}
+	if w.TokenType != "" && tk.typ != w.TokenType {
+		t.Errorf("%s: token_type %q, want %q", where, tk.typ, w.TokenType)
+	}
+	switch w.Bound {
+	case "":
+	case "-":
+		if tk.jkt != "" {
+			t.Errorf("%s: the access token is bound (cnf.jkt), want no binding", where)
+		}
+	default:
+		if want := st.key(t, w.Bound).Thumbprint(); tk.jkt != want {
+			t.Errorf("%s: the access token's cnf.jkt is %q, want %q, the thumbprint of key %s", where, tk.jkt, want, w.Bound)
 		}
 	}
 	if w.Differ != "" {

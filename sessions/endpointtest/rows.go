@@ -52,7 +52,7 @@ func escape(s string) string {
 
 // rows are the suite, each named by the behaviour it pins.
 func rows() []row {
-	return append(append(refreshRows(), exchangeRows()...), accountRows()...)
+	return append(append(append(refreshRows(), exchangeRows()...), accountRows()...), dpopRows()...)
 }
 
 func refreshRows() []row {
@@ -246,4 +246,86 @@ func accountRows() []row {
 			{Method: "POST", Path: "/jwks", Want: want{Status: 405, Error: "method_not_allowed", Header: [][2]string{{"Allow", "GET"}}}},
 		}},
 	}
+}
+
+// DPoP shorthands: the answers' challenges, and a bound sign-in.
+const dpopAlgs = `algs="ES256 EdDSA RS256 PS256"`
+
+var (
+	badProof    = [2]string{"WWW-Authenticate", `DPoP error="invalid_dpop_proof", error_description="the DPoP proof is invalid", ` + dpopAlgs}
+	otherKey    = [2]string{"WWW-Authenticate", `DPoP error="invalid_dpop_proof", error_description="the DPoP proof's key is not the key the token is bound to", ` + dpopAlgs}
+	usedProof   = [2]string{"WWW-Authenticate", `DPoP error="invalid_dpop_proof", error_description="the DPoP proof was used before", ` + dpopAlgs}
+	boundBearer = [2]string{"WWW-Authenticate", `DPoP error="invalid_token", error_description="the session token is DPoP-bound and needs a DPoP proof", ` + dpopAlgs}
+	refusedDPoP = want{Status: http.StatusUnauthorized, Error: "invalid_dpop_proof", Header: [][2]string{badProof}}
+)
+
+// loginBound signs in through POST /exchange?transport=header with provider
+// token p and a proof by key, and saves the session, bound to key, as name.
+func loginBound(name, p, key string) step {
+	return step{Method: "POST", Path: "/exchange?transport=header", Send: []string{"provider-bearer=" + p, "proof=" + key}, Save: name,
+		Want: want{Status: http.StatusOK, TokenType: "DPoP", Bound: key}}
+}
+
+// refreshBound refreshes saved by the header transport with credentials
+// extra (a proof, or none).
+func refreshBound(saved string, extra []string, w want, save string) step {
+	return step{Method: "POST", Path: "/refresh", Send: append([]string{"refresh-bearer=" + saved}, extra...), Save: save, Want: w}
+}
+
+func dpopRows() []row {
+	return []row{
+		{"DPoP exchange: a proof binds the session, cnf.jkt of its key, token_type DPoP; a refresh with the same key stays bound", []step{
+			loginBound("s1", "alice", "k1"),
+			refreshBound("s1", []string{"proof=k1"}, want{Status: 200, TokenType: "DPoP", Bound: "k1", Successor: "s1"}, "s2"),
+			refreshBound("s2", []string{"proof=k1"}, want{Status: 200, TokenType: "DPoP", Bound: "k1", Successor: "s2"}, "s3"),
+		}},
+		{"DPoP refresh with another key's proof: 401 with the DPoP challenge, nothing rotated, the session lives on", []step{
+			loginBound("s1", "alice", "k1"),
+			refreshBound("s1", []string{"proof=k2"}, want{Status: 401, Error: "invalid_dpop_proof", Header: [][2]string{otherKey}}, ""),
+			refreshBound("s1", []string{"proof=k1"}, want{Status: 200, TokenType: "DPoP", Bound: "k1", Successor: "s1"}, "s2"),
+		}},
+		{"DPoP refresh of a bound session without a proof: 401 with the DPoP challenge, not reuse, the session lives on", []step{
+			loginBound("s1", "alice", "k1"),
+			refreshBound("s1", nil, refusedDPoP, ""),
+			refreshBy("s1", want{Status: 401, Error: "invalid_dpop_proof", Header: [][2]string{badProof}, Clear: clearAll}, ""),
+			refreshBound("s1", []string{"proof=k1"}, want{Status: 200, TokenType: "DPoP", Bound: "k1", Successor: "s1"}, "s2"),
+		}},
+		{"DPoP-bound access token: refused as Bearer or cookie, refused with another key's proof, accepted with its key's proof", []step{
+			loginBound("s1", "alice", "k1"),
+			{Method: "GET", Path: "/sessions", Send: []string{"access-bearer=s1"}, Want: want{Status: 401, Error: "invalid_token", Header: [][2]string{boundBearer}}},
+			{Method: "GET", Path: "/sessions", Send: []string{"access-cookie=s1"}, Want: want{Status: 401, Error: "invalid_token"}},
+			{Method: "GET", Path: "/sessions", Send: []string{"access-dpop=s1@k2"}, Want: want{Status: 401, Error: "invalid_dpop_proof", Header: [][2]string{otherKey}}},
+			{Method: "GET", Path: "/sessions", Send: []string{"access-dpop=s1@k1"}, Want: want{Status: 200, Listed: 1}},
+			{Method: "POST", Path: "/logout", Send: []string{"access-dpop=s1@k1"}, Want: want{Status: 200, Clear: clearAll}},
+			refreshBound("s1", []string{"proof=k1"}, want{Status: 401, Error: "session_ended"}, ""),
+		}},
+		{"DPoP bad proofs at the endpoints: 401 with the DPoP challenge (two proofs 400; a replayed proof is used before), the provider token not used up", []step{
+			{Method: "POST", Path: "/exchange?transport=header", Send: []string{"provider-bearer=alice", "proof-raw=not-a-proof"}, Want: refusedDPoP},
+			{Method: "POST", Path: "/exchange?transport=header", Send: []string{"provider-bearer=alice", "proof=k1@/auth/refresh"}, Want: refusedDPoP},
+			{Method: "POST", Path: "/exchange?transport=header", Send: []string{"provider-bearer=alice", "proof-twice=k1"}, Want: want{Status: 400, Error: "invalid_request"}},
+			loginBound("s1", "alice", "k1"),
+			refreshBound("s1", []string{"proof=k1"}, want{Status: 200, TokenType: "DPoP", Bound: "k1"}, "s2"),
+			refreshBound("s2", []string{"proof-again"}, want{Status: 401, Error: "invalid_dpop_proof", Header: [][2]string{usedProof}}, ""),
+			refreshBound("s2", []string{"proof=k1"}, want{Status: 200, TokenType: "DPoP", Bound: "k1", Successor: "s2"}, "s3"),
+		}},
+		{"DPoP proof where tokens go in cookies: 400, nothing issued or used up", []step{
+			{Method: "POST", Path: "/exchange", Send: []string{"provider-bearer=alice", "proof=k1"}, Want: want{Status: 400, Error: "invalid_request"}},
+			{Method: "GET", Path: "/exchange?token={p:alice}&redirect=/app", Send: []string{"proof=k1"}, Want: want{Status: 400, Error: "invalid_request", Header: [][2]string{noReferrer}}},
+			login("s1", "alice"),
+			refreshBy("s1", want{Status: 400, Error: "invalid_request"}, "").with("proof=k1"),
+			refreshBy("s1", refreshed, "s2"),
+		}},
+		{"DPoP proof at refresh of an unbound session: checked, but the tokens stay Bearer", []step{
+			{Method: "POST", Path: "/exchange?transport=header", Send: []string{"provider-bearer=alice"}, Save: "s1", Want: want{Status: 200, TokenType: "Bearer", Bound: "-"}},
+			refreshBound("s1", []string{"proof-raw=not-a-proof"}, refusedDPoP, ""),
+			refreshBound("s1", []string{"proof=k1"}, want{Status: 200, TokenType: "Bearer", Bound: "-", Successor: "s1"}, "s2"),
+			{Method: "GET", Path: "/sessions", Send: []string{"access-bearer=s2"}, Want: want{Status: 200, Listed: 1}},
+		}},
+	}
+}
+
+// with returns s sending the extra credentials too.
+func (s step) with(extra ...string) step {
+	s.Send = append(append([]string(nil), s.Send...), extra...)
+	return s
 }
