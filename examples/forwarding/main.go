@@ -2,7 +2,9 @@
 // with a bearer token, and the shop calls the payment backend on the
 // user's behalf with the same token. Both are Echo apps with their own
 // gate; the shop's outgoing client is core/forward's, which adds the token
-// of the request being served, and only for the origins it is given.
+// of the request being served, and only for the origins it is given. In
+// the DPoP variant (dpop.go) the shop calls payment with a token bound to
+// its own key, through core/dpop's Transport.
 //
 //	go run . [-shop-addr 127.0.0.1:9003] [-payment-addr 127.0.0.1:9013] [-issuer http://127.0.0.1:8081]
 //
@@ -11,7 +13,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -99,11 +100,22 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-forward-to: %w", err)
 	}
-	shop, err := newShop(shopGate, client, c.paymentURL)
+	// The DPoP variant: payment's /dpop/ routes take only DPoP-bound
+	// tokens with proofs; the shop holds a key and a token bound to it.
+	paymentDPoP, err := core.New(dpopGateConfig(c.issuer, c.paymentURL))
+	if err != nil {
+		return fmt.Errorf("-payment-url: %w", err)
+	}
+	defer paymentDPoP.Close()
+	g, dpopClient, err := newDPoPClient(c.issuer)
 	if err != nil {
 		return err
 	}
-	payment, err := newPayment(paymentGate)
+	shop, err := newShop(shopGate, client, c.paymentURL, g, dpopClient)
+	if err != nil {
+		return err
+	}
+	payment, err := newPayment(paymentGate, paymentDPoP)
 	if err != nil {
 		return err
 	}
@@ -140,7 +152,7 @@ func newBackend(gate *core.Gate) (*echo.Echo, echo.MiddlewareFunc, error) {
 	return e, protect, nil
 }
 
-func newShop(gate *core.Gate, client *http.Client, paymentURL string) (*echo.Echo, error) {
+func newShop(gate *core.Gate, client *http.Client, paymentURL string, g *grant, dpopClient *http.Client) (*echo.Echo, error) {
 	e, protect, err := newBackend(gate)
 	if err != nil {
 		return nil, err
@@ -152,24 +164,13 @@ func newShop(gate *core.Gate, client *http.Client, paymentURL string) (*echo.Ech
 		if err != nil {
 			return err
 		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return c.JSON(http.StatusBadGateway, echo.Map{"error": "payment unreachable"})
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-		if resp.StatusCode != http.StatusOK {
-			return c.JSON(http.StatusBadGateway, echo.Map{"error": "payment refused", "payment_status": resp.StatusCode})
-		}
-		if !json.Valid(body) {
-			return c.JSON(http.StatusBadGateway, echo.Map{"error": "payment answered something other than JSON"})
-		}
-		return c.JSON(http.StatusOK, echo.Map{"subject": s.Subject, "payment": json.RawMessage(body)})
+		return relay(c, client, req, s.Subject)
 	}, protect)
+	e.POST("/checkout/dpop", dpopCheckout(g, dpopClient, paymentURL), protect)
 	return e, nil
 }
 
-func newPayment(gate *core.Gate) (*echo.Echo, error) {
+func newPayment(gate, dpopGate *core.Gate) (*echo.Echo, error) {
 	e, protect, err := newBackend(gate)
 	if err != nil {
 		return nil, err
@@ -178,6 +179,11 @@ func newPayment(gate *core.Gate) (*echo.Echo, error) {
 		s, _ := sessionecho.FromContext(c)
 		return c.JSON(http.StatusOK, echo.Map{"charged": s.Subject})
 	}, protect)
+	requireDPoP, err := sessionecho.New(dpopGate, sessionecho.Config{})
+	if err != nil {
+		return nil, err
+	}
+	e.POST("/dpop/charge", dpopCharge, requireDPoP)
 	return e, nil
 }
 
