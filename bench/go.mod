@@ -13,12 +13,14 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/labstack/echo-jwt/v4 v4.4.0
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/redis/go-redis/v9 v9.22.0
 	github.com/sessiongate/sessiongate/adapters/sessionecho v0.1.0
 	github.com/sessiongate/sessiongate/adapters/sessionfiber v0.1.0
 	github.com/sessiongate/sessiongate/adapters/sessionfiberv3 v0.1.0
 	github.com/sessiongate/sessiongate/adapters/sessiongin v0.1.0
 	github.com/sessiongate/sessiongate/adapters/sessionhttp v0.1.0
 	github.com/sessiongate/sessiongate/core v0.1.0
+	github.com/sessiongate/sessiongate/stores/redisreplay v0.1.0
 	github.com/valyala/fasthttp v1.69.0
 )
 
@@ -28,6 +30,7 @@ require (
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
@@ -62,6 +65,7 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
+	go.uber.org/atomic v1.11.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/net v0.58.0 // indirect
@@ -81,4 +85,6 @@ replace (
 	github.com/sessiongate/sessiongate/adapters/sessiongin => ../adapters/sessiongin
 	github.com/sessiongate/sessiongate/adapters/sessionhttp => ../adapters/sessionhttp
 	github.com/sessiongate/sessiongate/core => ../core
+	github.com/sessiongate/sessiongate/sessions => ../sessions
+	github.com/sessiongate/sessiongate/stores/redisreplay => ../stores/redisreplay
 )
