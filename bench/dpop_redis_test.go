@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -121,7 +120,7 @@ func redisCache(b *testing.B) core.ReplayCache {
 	b.Cleanup(func() { client.Close() })
 	for start := time.Now(); client.Ping(context.Background()).Err() != nil; time.Sleep(20 * time.Millisecond) {
 		if time.Since(start) > 5*time.Second {
-			b.Fatal(fmt.Sprintf("redis-server on %s did not answer", addr))
+			b.Fatalf("redis-server on %s did not answer", addr)
 		}
 	}
 	c, err := redisreplay.New(client, redisreplay.Options{})

@@ -337,20 +337,7 @@ func (st *state) checkIssued(t *testing.T, where string, s step, tk tokens, ok b
 			t.Errorf("%s: the answer is not a successor of the session saved as %q", where, w.Successor)
 		}
 	}
-	if w.TokenType != "" && tk.typ != w.TokenType {
-		t.Errorf("%s: token_type %q, want %q", where, tk.typ, w.TokenType)
-	}
-	switch w.Bound {
-	case "":
-	case "-":
-		if tk.jkt != "" {
-			t.Errorf("%s: the access token is bound (cnf.jkt), want no binding", where)
-		}
-	default:
-		if want := st.key(t, w.Bound).Thumbprint(); tk.jkt != want {
-			t.Errorf("%s: the access token's cnf.jkt is %q, want %q, the thumbprint of key %s", where, tk.jkt, want, w.Bound)
-		}
-	}
+	st.checkBinding(t, where, w, tk)
 	if w.Differ != "" {
 		if old := st.token(t, w.Differ); tk.sid == "" || tk.sid == old.sid || tk.refresh == old.refresh {
 			t.Errorf("%s: the session issued is the one saved as %q, want a new one", where, w.Differ)
@@ -388,5 +375,25 @@ func checkCookies(t *testing.T, where string, w want, resp *http.Response) {
 	ws, wc := slices.Sorted(slices.Values(w.Set)), slices.Sorted(slices.Values(w.Clear))
 	if !slices.Equal(set, ws) || !slices.Equal(cleared, wc) {
 		t.Errorf("%s: cookies set %q cleared %q, want set %q cleared %q", where, set, cleared, ws, wc)
+	}
+}
+
+// checkBinding compares the issued tokens' token_type and cnf.jkt with
+// want.TokenType and want.Bound.
+func (st *state) checkBinding(t *testing.T, where string, w want, tk tokens) {
+	t.Helper()
+	if w.TokenType != "" && tk.typ != w.TokenType {
+		t.Errorf("%s: token_type %q, want %q", where, tk.typ, w.TokenType)
+	}
+	switch w.Bound {
+	case "":
+	case "-":
+		if tk.jkt != "" {
+			t.Errorf("%s: the access token is bound (cnf.jkt), want no binding", where)
+		}
+	default:
+		if want := st.key(t, w.Bound).Thumbprint(); tk.jkt != want {
+			t.Errorf("%s: the access token's cnf.jkt is %q, want %q, the thumbprint of key %s", where, tk.jkt, want, w.Bound)
+		}
 	}
 }
