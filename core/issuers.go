@@ -30,11 +30,13 @@ func (g *Gate) loadIssuers() (map[string]*issuerKeys, error) {
 // key sources.
 func (g *Gate) loadIssuer(field string, is Issuer) (*issuerKeys, error) {
 	public := is.JWKSURL != "" || is.Discovery || is.PublicKeyPEM != "" || is.JWKS != ""
-	switch {
-	case is.Keys != nil && (public || len(is.HMACSecret) > 0):
-		return nil, configErr(field+".Keys", "", "cannot be combined with other keys for the same issuer")
-	case is.Keys != nil:
+	if is.Keys != nil {
+		if public || len(is.HMACSecret) > 0 {
+			return nil, configErr(field+".Keys", "", "cannot be combined with other keys for the same issuer")
+		}
 		return &issuerKeys{fn: &funcKeys{fn: is.Keys}}, nil
+	}
+	switch {
 	case len(is.HMACSecret) > 0 && public:
 		return nil, configErr(field+".HMACSecret", "", "cannot be combined with public keys for the same issuer")
 	case len(is.HMACSecret) > 0:

@@ -3,8 +3,9 @@
 // through its interface only: creation, the five rotation outcomes (each
 // atomic, also under 100 concurrent calls spread over several handles on
 // one database), revocation and its feed, listing, one-time keys, signing
-// keys, the expiry sweep, context cancellation and, when the driver can
-// produce one, an unreachable server; and, through sessions.Manager
+// keys, the expiry sweep, a sessions.DenyList following the feed of another
+// handle (by push or by polling), context cancellation and, when the driver
+// can produce one, an unreachable server; and, through sessions.Manager
 // instances sharing the database, what the app sees: one successor for
 // 100 concurrent refreshes, one reuse alarm, a generation ahead refused
 // without revocation, one signing key per slot.
@@ -85,7 +86,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		createCases(), rotateCases(), concurrencyCases(), revokeCases(), feedCases(),
-		listCases(), onceCases(), keyCases(), sweepCases(), notifyCases(), failureCases(), managerCases(),
+		listCases(), onceCases(), keyCases(), sweepCases(), notifyCases(), denyListCases(), failureCases(), managerCases(),
 	} {
 		all = append(all, group...)
 	}

@@ -20,6 +20,7 @@ require (
 	golang.org/x/text v0.41.0 // indirect
 )
 
-replace github.com/sessiongate/sessiongate/sessions => ../../sessions
-
-replace github.com/sessiongate/sessiongate/core => ../../core
+replace (
+	github.com/sessiongate/sessiongate/core => ../../core
+	github.com/sessiongate/sessiongate/sessions => ../../sessions
+)

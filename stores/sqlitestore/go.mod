@@ -26,6 +26,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-replace github.com/sessiongate/sessiongate/sessions => ../../sessions
-
-replace github.com/sessiongate/sessiongate/core => ../../core
+replace (
+	github.com/sessiongate/sessiongate/core => ../../core
+	github.com/sessiongate/sessiongate/sessions => ../../sessions
+)
