@@ -31,10 +31,7 @@ func (g *Gate) loadIssuers() (map[string]*issuerKeys, error) {
 func (g *Gate) loadIssuer(field string, is Issuer) (*issuerKeys, error) {
 	public := is.JWKSURL != "" || is.Discovery || is.PublicKeyPEM != "" || is.JWKS != ""
 	if is.Keys != nil {
-		if public || len(is.HMACSecret) > 0 {
-			return nil, configErr(field+".Keys", "", "cannot be combined with other keys for the same issuer")
-		}
-		return &issuerKeys{fn: &funcKeys{fn: is.Keys}}, nil
+		return funcIssuer(field, is, public)
 	}
 	switch {
 	case len(is.HMACSecret) > 0 && public:
@@ -58,6 +55,15 @@ func (g *Gate) loadIssuer(field string, is Issuer) (*issuerKeys, error) {
 		}
 	}
 	return ik, nil
+}
+
+// funcIssuer binds an issuer whose keys come from Issuer.Keys, which
+// cannot be combined with any other source.
+func funcIssuer(field string, is Issuer, public bool) (*issuerKeys, error) {
+	if public || len(is.HMACSecret) > 0 {
+		return nil, configErr(field+".Keys", "", "cannot be combined with other keys for the same issuer")
+	}
+	return &issuerKeys{fn: &funcKeys{fn: is.Keys}}, nil
 }
 
 // staticKeys parses the issuer's PEM and JWKS keys, if any.

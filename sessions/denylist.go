@@ -61,9 +61,9 @@ var ErrFeedStale = errors.New("sessions: the revocation feed is stale")
 // Errors that wrap core.ErrSessionRevoked, so a gate answers 401; made once,
 // so a refusal allocates nothing here.
 var (
-	errListed     = fmt.Errorf("sessions: the session is on the deny-list: %w", core.ErrSessionRevoked)
-	errStoreEnded = fmt.Errorf("sessions: the store says the session has ended: %w", core.ErrSessionRevoked)
-	errNoSID      = fmt.Errorf("sessions: a strict check needs the token's sid, and it has none: %w", core.ErrSessionRevoked)
+	errDenied = fmt.Errorf("sessions: the session is on the deny-list: %w", core.ErrSessionRevoked)
+	errEnded  = fmt.Errorf("sessions: the store says the session has ended: %w", core.ErrSessionRevoked)
+	errNoSID  = fmt.Errorf("sessions: a strict check needs the token's sid, and it has none: %w", core.ErrSessionRevoked)
 )
 
 const (
@@ -198,7 +198,7 @@ func (d *DenyList) Revoked(ctx context.Context, s *core.Session, strict bool) er
 		}
 		return nil
 	case d.set.Load().has(s.SessionID):
-		return errListed
+		return errDenied
 	case strict:
 		return d.lookup(ctx, s)
 	case d.stale.Load():
@@ -212,11 +212,11 @@ func (d *DenyList) lookup(ctx context.Context, s *core.Session) error {
 	r, err := d.store.Get(ctx, s.SessionID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return errStoreEnded
+		return errEnded
 	case err != nil:
 		return fmt.Errorf("sessions: strict revocation check: %w", err)
 	case r.Subject != s.Subject || !r.Live(d.cfg.Clock()):
-		return errStoreEnded
+		return errEnded
 	}
 	return nil
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/sessiongate/sessiongate/sessions/memstore"
 )
 
+var bg = context.Background()
+
 // quiet discards log lines of tests that do not look at them.
 var quiet = slog.New(slog.NewTextHandler(discard{}, nil))
 
@@ -28,19 +30,19 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
-// dlClock is a settable dlClock.
-type dlClock struct {
+// clock is a settable clock.
+type clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *dlClock) Now() time.Time {
+func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *dlClock) Advance(d time.Duration) {
+func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -54,11 +56,11 @@ type flaky struct {
 	hang atomic.Bool // Revocations blocks until its context ends
 }
 
-var errFlakyDown = fmt.Errorf("flaky: %w", sessions.ErrStoreUnavailable)
+var errDown = fmt.Errorf("flaky: %w", sessions.ErrStoreUnavailable)
 
 func (f *flaky) Revocations(ctx context.Context, after uint64, limit int) ([]sessions.Revocation, error) {
 	if f.down.Load() {
-		return nil, errFlakyDown
+		return nil, errDown
 	}
 	if f.hang.Load() {
 		<-ctx.Done()
@@ -69,7 +71,7 @@ func (f *flaky) Revocations(ctx context.Context, after uint64, limit int) ([]ses
 
 func (f *flaky) Get(ctx context.Context, id string) (sessions.Record, error) {
 	if f.down.Load() {
-		return sessions.Record{}, errFlakyDown
+		return sessions.Record{}, errDown
 	}
 	return f.Store.Get(ctx, id)
 }
@@ -199,7 +201,7 @@ func TestDenyListInitialLoadSkipsEntriesOlderThanKeep(t *testing.T) {
 }
 
 func TestDenyListDropsEntriesAfterKeep(t *testing.T) {
-	c := &dlClock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	c := &clock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	s := memstore.New()
 	defer s.Close()
 	create(t, s, c.Now(), "a1", "a2")

@@ -3,8 +3,27 @@
 // long-term refresh session kept in a Store that renews it and can be listed
 // and revoked.
 //
-// So far the module holds the Store contract every driver implements, the
-// rotation rule drivers share (Decide), memstore and the store conformance
-// suite (storetest); the manager and its HTTP endpoints, which will build on
-// them, are not written yet.
+// The Manager is the issuer. Create starts a session (always with a new
+// random ID) and returns an access token (an RFC 9068 "at+jwt" with iss,
+// sub, aud, exp, iat, jti, sid, the app's extra claims and, for a
+// DPoP-bound session, cnf.jkt) and an opaque refresh token. Refresh renews
+// it: the store decides in one atomic step whether the token is the current
+// one (rotate), the previous one within the grace window (the same
+// successor again), an older one (reuse: the session is revoked and
+// Config.OnReuse fires) or one ahead of the store (refused, no alarm).
+// Revoke, RevokeUser, RevokeAll, List and Get manage sessions. Errors are
+// sentinels for errors.Is; manager_errors.go gives the HTTP status each
+// deserves.
+//
+// Access tokens are signed with keys the manager generates per period,
+// stores sealed (AES-GCM under a key derived from Config.Secret) and
+// rotates, publishing each before it signs and keeping it while its tokens
+// live; instances sharing a store agree on one key per period. A gate in
+// the same process verifies them through Manager.Issuer; remote gates
+// fetch Manager.JWKSHandler. A caller-held crypto.Signer (KMS, HSM) can
+// sign instead.
+//
+// The module also holds the Store contract every driver implements, the
+// rotation rule drivers share (Decide), memstore and the store
+// conformance suite (storetest), which runs managers over each driver too.
 package sessions

@@ -18,28 +18,27 @@ import (
 const issuer = "https://api.example.com"
 
 var (
-	bg      = context.Background()
 	secretA = []byte("secret A: at least thirty-two bytes long")
 	secretB = []byte("secret B: at least thirty-two bytes long")
 	// t0 is the tests' start: a slot of an hour begins at 05:00.
 	t0 = time.Date(2031, 3, 4, 5, 6, 7, 891011000, time.UTC)
 )
 
-// clock is a settable clock.
-type clock struct {
+// mclock is a settable clock (the deny-list tests have their own clock).
+type mclock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: t0} }
+func newClock() *mclock { return &mclock{t: t0} }
 
-func (c *clock) Now() time.Time {
+func (c *mclock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Add(d time.Duration) {
+func (c *mclock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -49,6 +48,7 @@ func (c *clock) Add(d time.Duration) {
 type store struct {
 	*memstore.Store
 	writes atomic.Int64 // Create, Rotate, Revoke, PutKey, DeleteKeys
+	reads  atomic.Int64 // Keys
 	down   atomic.Bool  // every call fails with ErrStoreUnavailable
 	// keys, when set, rewrites what Keys returns (a tampered store).
 	keys func([]sessions.KeyRecord) []sessions.KeyRecord
@@ -56,11 +56,11 @@ type store struct {
 
 func newStore() *store { return &store{Store: memstore.New()} }
 
-var errDown = fmt.Errorf("test store: %w: connection refused", sessions.ErrStoreUnavailable)
+var errStoreDown = fmt.Errorf("test store: %w: connection refused", sessions.ErrStoreUnavailable)
 
 func (s *store) fail() error {
 	if s.down.Load() {
-		return errDown
+		return errStoreDown
 	}
 	return nil
 }
@@ -115,6 +115,7 @@ func (s *store) Keys(ctx context.Context) ([]sessions.KeyRecord, error) {
 	if err := s.fail(); err != nil {
 		return nil, err
 	}
+	s.reads.Add(1)
 	ks, err := s.Store.Keys(ctx)
 	if s.keys != nil {
 		ks = s.keys(ks)
@@ -152,7 +153,7 @@ func (l *logs) String() string {
 type env struct {
 	m     *sessions.Manager
 	store *store
-	clock *clock
+	clock *mclock
 	logs  *logs
 }
 
@@ -193,7 +194,7 @@ func (e *env) create(t *testing.T) *sessions.Issued {
 }
 
 // gate verifies m's access tokens on c's clock.
-func gate(t *testing.T, m *sessions.Manager, c *clock) *core.Gate {
+func gate(t *testing.T, m *sessions.Manager, c *mclock) *core.Gate {
 	t.Helper()
 	g, err := core.New(core.Config{
 		Issuers: []core.Issuer{m.Issuer()}, Audiences: []string{issuer}, Types: []string{"at+jwt"},

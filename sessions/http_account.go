@@ -21,7 +21,7 @@ func (e *Endpoints) caller(ctx context.Context, r core.EndpointRequest) (s *core
 		return nil, cookies, gateError(d.Err, cookies)
 	}
 	if d.Session.SessionID == "" || d.Session.Issuer != e.m.Issuer().Name {
-		return nil, cookies, errForeign.answer(retryNone, cookies...)
+		return nil, cookies, probForeign.answer(retryNone, cookies...)
 	}
 	return d.Session, cookies, core.Response{}
 }
@@ -83,7 +83,7 @@ func (e *Endpoints) revokeOne(ctx context.Context, r core.EndpointRequest) core.
 		owned = owned || in.ID == id
 	}
 	if !owned {
-		return errNoSession.answer(retryNone, cookies...)
+		return probNoSession.answer(retryNone, cookies...)
 	}
 	if err := e.m.Revoke(ctx, id, "user"); err != nil {
 		return e.storeFailed("revoke", err)

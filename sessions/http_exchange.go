@@ -75,10 +75,10 @@ func (e *Endpoints) exchangeGet(ctx context.Context, r core.EndpointRequest) cor
 func (e *Endpoints) exchangeGetAnswer(ctx context.Context, r core.EndpointRequest) core.Response {
 	tok := r.Query("token")
 	if tok == "" {
-		return errNoToken.answer(retryNone)
+		return probNoToken.answer(retryNone)
 	}
 	if int64(len(tok)) > e.maxBody {
-		return errTooLarge.answer(retryNone)
+		return probTooLarge.answer(retryNone)
 	}
 	is, resp := e.exchange(ctx, r, tok)
 	if is == nil {
@@ -97,9 +97,9 @@ func (e *Endpoints) exchange(ctx context.Context, r core.EndpointRequest, tok st
 	ps, err := e.provider(ctx, tok)
 	if err != nil || ps == nil {
 		if errors.Is(err, core.ErrKeysUnavailable) {
-			return nil, errUnavail.answer(retryNone)
+			return nil, probUnavail.answer(retryNone)
 		}
-		return nil, errProvider.answer(retryNone)
+		return nil, probProvider.answer(retryNone)
 	}
 	until := ps.ExpiresAt.Add(replayLeeway)
 	if ps.ExpiresAt.IsZero() {
@@ -110,11 +110,11 @@ func (e *Endpoints) exchange(ctx context.Context, r core.EndpointRequest, tok st
 	case err != nil:
 		return nil, e.storeFailed("exchange", err)
 	case !first:
-		return nil, errReplayed.answer(retryNone)
+		return nil, probReplayed.answer(retryNone)
 	}
 	id, err := e.mapUser(ctx, ps)
 	if err != nil {
-		return nil, errDenied.answer(retryNone)
+		return nil, probDenied.answer(retryNone)
 	}
 	is, err := e.m.Create(ctx, id, e.meta(r))
 	if err != nil {
@@ -127,7 +127,7 @@ func (e *Endpoints) exchange(ctx context.Context, r core.EndpointRequest, tok st
 // client's doing: 503 for an outage, 500 otherwise.
 func (e *Endpoints) storeFailed(what string, err error) core.Response {
 	if errors.Is(err, ErrStoreUnavailable) {
-		return errUnavail.answer(retryNone)
+		return probUnavail.answer(retryNone)
 	}
 	return e.internal(what, err)
 }
@@ -140,19 +140,19 @@ func (e *Endpoints) providerToken(r core.EndpointRequest) (string, *problem) {
 		if tok, ok := bearer(auth); ok {
 			return tok, nil
 		}
-		return "", &errBadRequest
+		return "", &probBadRequest
 	}
 	if r.Body == nil {
-		return "", &errNoToken
+		return "", &probNoToken
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, e.maxBody+1))
 	switch {
 	case err != nil:
-		return "", &errBadRequest
+		return "", &probBadRequest
 	case int64(len(body)) > e.maxBody:
-		return "", &errTooLarge
+		return "", &probTooLarge
 	case len(body) == 0:
-		return "", &errNoToken
+		return "", &probNoToken
 	}
 	ct := ""
 	if v := r.Header("Content-Type"); len(v) == 1 {
@@ -165,20 +165,20 @@ func (e *Endpoints) providerToken(r core.EndpointRequest) (string, *problem) {
 			Token string `json:"token"`
 		}
 		if json.Unmarshal(body, &in) != nil {
-			return "", &errBadRequest
+			return "", &probBadRequest
 		}
 		tok = in.Token
 	case "application/x-www-form-urlencoded":
 		q, err := url.ParseQuery(string(body))
 		if err != nil || len(q["token"]) > 1 {
-			return "", &errBadRequest
+			return "", &probBadRequest
 		}
 		tok = q.Get("token")
 	default:
-		return "", &errBadRequest
+		return "", &probBadRequest
 	}
 	if tok == "" {
-		return "", &errNoToken
+		return "", &probNoToken
 	}
 	return tok, nil
 }

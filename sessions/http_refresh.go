@@ -20,7 +20,7 @@ func (e *Endpoints) refresh(ctx context.Context, r core.EndpointRequest) core.Re
 	if auth := r.Header("Authorization"); len(auth) > 0 {
 		tok, ok := bearer(auth)
 		if !ok {
-			return errBadRequest.answer(retryNo)
+			return probBadRequest.answer(retryNo)
 		}
 		is, err := e.m.Refresh(ctx, tok, e.meta(r))
 		if err != nil {
@@ -36,7 +36,7 @@ func (e *Endpoints) refresh(ctx context.Context, r core.EndpointRequest) core.Re
 	}
 	values := cookieValues(r, e.names.Refresh, maxRefreshCookies)
 	if len(values) == 0 {
-		return errNoRefresh.answer(retryNo, e.clearCookies()...)
+		return probNoRefresh.answer(retryNo, e.clearCookies()...)
 	}
 	var is *Issued
 	var err error
@@ -77,9 +77,9 @@ func refused(err error) bool {
 func (e *Endpoints) refreshFailed(err error, clear [][2]string) core.Response {
 	switch {
 	case refused(err):
-		return errEnded.answer(retryNo, clear...)
+		return probEnded.answer(retryNo, clear...)
 	case errors.Is(err, ErrStoreUnavailable):
-		return errUnavail.answer(retryYes)
+		return probUnavail.answer(retryYes)
 	}
 	return e.internal("refresh", err)
 }
@@ -88,10 +88,10 @@ func (e *Endpoints) refreshFailed(err error, clear [][2]string) core.Response {
 // answers 500 with a fixed body.
 func (e *Endpoints) internal(what string, err error) core.Response {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return errUnavail.answer(retryYes) // the client left or the deadline passed: nothing to alarm about
+		return probUnavail.answer(retryYes) // the client left or the deadline passed: nothing to alarm about
 	}
 	e.logger.Error("sessions: endpoint failed", "endpoint", what, "err", err)
-	return errInternal.answer(retryNone)
+	return probInternal.answer(retryNone)
 }
 
 // candidates picks, from the refresh cookie values a request carries, the

@@ -24,19 +24,19 @@ type problem struct {
 }
 
 var (
-	errNotFound   = problem{http.StatusNotFound, "not_found", "no such endpoint"}
-	errNoSession  = problem{http.StatusNotFound, "not_found", "no such session"}
-	errBadRequest = problem{http.StatusBadRequest, "invalid_request", "the request is malformed"}
-	errTooLarge   = problem{http.StatusRequestEntityTooLarge, "invalid_request", "the request body is too large"}
-	errNoToken    = problem{http.StatusBadRequest, "invalid_request", "no provider token"}
-	errProvider   = problem{http.StatusUnauthorized, "invalid_token", "the provider token is invalid or expired"}
-	errReplayed   = problem{http.StatusUnauthorized, "invalid_token", "the provider token was already used"}
-	errDenied     = problem{http.StatusForbidden, "access_denied", "this user may not sign in"}
-	errForeign    = problem{http.StatusUnauthorized, "invalid_token", "the session token was not issued by this server"}
-	errEnded      = problem{http.StatusUnauthorized, "session_ended", "the session has ended; sign in again"}
-	errNoRefresh  = problem{http.StatusUnauthorized, "session_ended", "no refresh token; sign in again"}
-	errUnavail    = problem{http.StatusServiceUnavailable, "temporarily_unavailable", "the session store is unavailable, try again later"}
-	errInternal   = problem{http.StatusInternalServerError, "server_error", "internal error"}
+	probNotFound   = problem{http.StatusNotFound, "not_found", "no such endpoint"}
+	probNoSession  = problem{http.StatusNotFound, "not_found", "no such session"}
+	probBadRequest = problem{http.StatusBadRequest, "invalid_request", "the request is malformed"}
+	probTooLarge   = problem{http.StatusRequestEntityTooLarge, "invalid_request", "the request body is too large"}
+	probNoToken    = problem{http.StatusBadRequest, "invalid_request", "no provider token"}
+	probProvider   = problem{http.StatusUnauthorized, "invalid_token", "the provider token is invalid or expired"}
+	probReplayed   = problem{http.StatusUnauthorized, "invalid_token", "the provider token was already used"}
+	probDenied     = problem{http.StatusForbidden, "access_denied", "this user may not sign in"}
+	probForeign    = problem{http.StatusUnauthorized, "invalid_token", "the session token was not issued by this server"}
+	probEnded      = problem{http.StatusUnauthorized, "session_ended", "the session has ended; sign in again"}
+	probNoRefresh  = problem{http.StatusUnauthorized, "session_ended", "no refresh token; sign in again"}
+	probUnavail    = problem{http.StatusServiceUnavailable, "temporarily_unavailable", "the session store is unavailable, try again later"}
+	probInternal   = problem{http.StatusInternalServerError, "server_error", "internal error"}
 )
 
 // retryNone marks a problem's body without the "retry" member.
@@ -72,7 +72,7 @@ func (p problem) answer(retry int, extra ...[2]string) core.Response {
 	return core.Response{Status: p.status, Code: p.code, Description: p.desc, Header: h, Body: []byte(b.String())}
 }
 
-func notFound() core.Response { return errNotFound.answer(retryNone) }
+func notFound() core.Response { return probNotFound.answer(retryNone) }
 
 func methodNotAllowed(allow string) core.Response {
 	p := problem{http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed"}
@@ -95,7 +95,7 @@ func okJSON(v any, extra ...[2]string) core.Response {
 func statusJSON(status int, v any, extra ...[2]string) core.Response {
 	body, err := json.Marshal(v)
 	if err != nil { // only plain structs of strings, numbers and times reach here
-		return errInternal.answer(retryNone)
+		return probInternal.answer(retryNone)
 	}
 	h := make([][2]string, 0, len(extra)+2)
 	h = append(append(h, extra...), jsonHeader...)

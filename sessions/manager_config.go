@@ -137,7 +137,7 @@ func (c *Config) validate() error {
 	if err := c.checkDurations(); err != nil {
 		return err
 	}
-	if err := c.Keys.validate(c.AccessTTL); err != nil {
+	if err := c.Keys.validate(); err != nil {
 		return err
 	}
 	if c.Clock == nil {
@@ -150,16 +150,11 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) checkIssuer() error {
-	u, err := url.Parse(c.Issuer)
-	switch {
-	case c.Issuer == "":
+	if c.Issuer == "" {
 		return configErr("Issuer", "", "is required: the iss of access tokens, e.g. https://api.example.com")
-	case err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
-		return configErr("Issuer", c.Issuer, "must be an absolute URL with a host and no user, query or fragment")
-	case u.Scheme == "http" && !loopback(u.Hostname()):
-		return configErr("Issuer", c.Issuer, "must use https (http only for a loopback host)")
-	case u.Scheme != "https" && u.Scheme != "http":
-		return configErr("Issuer", c.Issuer, "must use https")
+	}
+	if reason := issuerProblem(c.Issuer); reason != "" {
+		return configErr("Issuer", c.Issuer, "%s", reason)
 	}
 	if len(c.Audience) == 0 {
 		c.Audience = []string{c.Issuer}
@@ -171,6 +166,20 @@ func (c *Config) checkIssuer() error {
 		}
 	}
 	return nil
+}
+
+// issuerProblem says what is wrong with an issuer URL, "" when nothing.
+func issuerProblem(iss string) string {
+	u, err := url.Parse(iss)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return "must be an absolute URL with a host and no user, query or fragment"
+	case u.Scheme == "http" && !loopback(u.Hostname()):
+		return "must use https (http only for a loopback host)"
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "must use https"
+	}
+	return ""
 }
 
 // loopback reports whether host is localhost or a loopback address.
@@ -235,7 +244,7 @@ func (c *Config) checkDurations() error {
 	return nil
 }
 
-func (k *KeyPolicy) validate(accessTTL time.Duration) error {
+func (k *KeyPolicy) validate() error {
 	if k.Signer != nil {
 		return k.checkSigner()
 	}
@@ -252,9 +261,6 @@ func (k *KeyPolicy) validate(accessTTL time.Duration) error {
 	}
 	if k.RotateEvery < minRotateEvery {
 		return configErr("Keys.RotateEvery", k.RotateEvery.String(), "must be at least %v", minRotateEvery)
-	}
-	if k.RotateEvery < accessTTL {
-		return configErr("Keys.RotateEvery", k.RotateEvery.String(), "must be at least AccessTTL (%v)", accessTTL)
 	}
 	if k.Prepublish, err = orDefault("Keys.Prepublish", k.Prepublish, min(DefaultPrepublish, k.RotateEvery/2)); err != nil {
 		return err

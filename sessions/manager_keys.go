@@ -48,7 +48,7 @@ type keyView struct {
 	jwks        []byte
 	signer      *signingKey // nil when no key may sign now
 	from, until time.Time   // until zero: forever (a caller-held Signer)
-	nextPublish time.Time   // when a key may join the set: the JWKS max-age ends there
+	nextPublish time.Time   // when a key may join the set: the JWKS max-age ends there (unused with a Signer)
 }
 
 func (v *keyView) holds(now time.Time) bool {
@@ -291,26 +291,30 @@ func (m *Manager) currentView(now time.Time) *keyView {
 func (m *Manager) rebuild(now time.Time) *keyView {
 	m.viewMu.Lock()
 	defer m.viewMu.Unlock()
-	ring := *m.ring.Load()
-	v := &keyView{until: time.Time{}, nextPublish: m.policyNextPublish(now)}
-	if m.static == nil {
-		v.until = v.nextPublish
+	v := m.build(now)
+	if prev := m.view.Load(); prev == nil || !bytes.Equal(prev.jwks, v.jwks) {
+		m.version++
 	}
+	v.version = m.version
+	m.view.Store(v)
+	return v
+}
+
+// build makes the view for now, without its version: the keys published
+// at now, the one that signs, and the interval the view holds for (from the
+// latest key time at or before now to the earliest after it).
+func (m *Manager) build(now time.Time) *keyView {
+	if m.static != nil { // one key, forever (until zero)
+		return &keyView{signer: m.static, jwks: append(append([]byte(`{"keys":[`), m.static.public...), "]}"...)}
+	}
+	ring := *m.ring.Load()
+	v := &keyView{nextPublish: m.policyNextPublish(now)}
+	v.until = v.nextPublish
 	jwks := append(make([]byte, 0, 256*len(ring)), `{"keys":[`...)
 	n := 0
 	for _, k := range ring {
 		r := k.rec
-		for _, t := range []time.Time{r.PublishAt, r.SignFrom, r.SignUntil, r.RetireAt} {
-			if t.After(now) && (v.until.IsZero() || t.Before(v.until)) {
-				v.until = t
-			}
-			if !t.After(now) && t.After(v.from) {
-				v.from = t
-			}
-		}
-		if r.PublishAt.After(now) && r.PublishAt.Before(v.nextPublish) {
-			v.nextPublish = r.PublishAt
-		}
+		v.bound(r, now)
 		if now.Before(r.PublishAt) || !now.Before(r.RetireAt) {
 			continue
 		}
@@ -319,27 +323,37 @@ func (m *Manager) rebuild(now time.Time) *keyView {
 		}
 		jwks = append(jwks, k.public...)
 		n++
-		if !now.Before(r.SignFrom) && now.Before(r.SignUntil) && (v.signer == nil || r.SignFrom.After(v.signer.rec.SignFrom)) {
+		if signs(r, now) && (v.signer == nil || r.SignFrom.After(v.signer.rec.SignFrom)) {
 			v.signer = k
 		}
 	}
 	v.jwks = append(jwks, "]}"...)
-	prev := m.view.Load()
-	if prev == nil || !bytes.Equal(prev.jwks, v.jwks) {
-		m.version++
-	}
-	v.version = m.version
-	m.view.Store(v)
 	return v
 }
 
-// policyNextPublish is when the next slot's key enters the JWKS by the
-// policy, whether or not that key exists yet; with a Signer, when the
-// JWKS max-age ends.
-func (m *Manager) policyNextPublish(now time.Time) time.Time {
-	if m.static != nil {
-		return now.Add(signerMaxAge)
+// bound narrows v's interval and next publication by r's times.
+func (v *keyView) bound(r KeyRecord, now time.Time) {
+	for _, t := range []time.Time{r.PublishAt, r.SignFrom, r.SignUntil, r.RetireAt} {
+		if t.After(now) && t.Before(v.until) {
+			v.until = t
+		}
+		if !t.After(now) && t.After(v.from) {
+			v.from = t
+		}
 	}
+	if r.PublishAt.After(now) && r.PublishAt.Before(v.nextPublish) {
+		v.nextPublish = r.PublishAt
+	}
+}
+
+// signs reports whether r's key signs at now.
+func signs(r KeyRecord, now time.Time) bool {
+	return !now.Before(r.SignFrom) && now.Before(r.SignUntil)
+}
+
+// policyNextPublish is when the next slot's key enters the JWKS by the
+// policy, whether or not that key exists yet.
+func (m *Manager) policyNextPublish(now time.Time) time.Time {
 	for slot := m.slotOf(now) + 1; ; slot++ {
 		if t := m.slotTimes(slot).PublishAt; t.After(now) {
 			return t
@@ -373,11 +387,15 @@ func (m *Manager) signer(ctx context.Context, now time.Time) (*signingKey, error
 // JWKS returns the public keys access tokens are verified with, as a JWK
 // set, and a version that changes whenever the set does. It matches
 // core.Issuer.Keys: a gate in the same process calls it on every
-// verification, so it is one atomic load unless the set's validity ended
-// (a key was published or retired), when it is rebuilt once. The bytes
-// are shared: do not modify them.
+// verification, so it is one atomic load and does not read the clock (a
+// clock read costs more than the rest). The set is rebuilt when this
+// manager signs (before it signs, so a token is never signed by a key the
+// set lacks) and on every key refresh (every Prepublish/4, at most a
+// minute apart), so a new key appears here well before it signs and a
+// retired one leaves at most one refresh late. The bytes are shared: do
+// not modify them.
 func (m *Manager) JWKS() (version uint64, jwks []byte) {
-	v := m.currentView(m.cfg.Clock())
+	v := m.view.Load()
 	return v.version, v.jwks
 }
 
@@ -396,7 +414,11 @@ func (m *Manager) JWKSHandler() http.Handler {
 		}
 		now := m.cfg.Clock()
 		v := m.currentView(now)
-		age := max(int64(v.nextPublish.Sub(now)/time.Second), 0)
+		next := v.nextPublish
+		if m.static != nil {
+			next = now.Add(signerMaxAge)
+		}
+		age := max(int64(next.Sub(now)/time.Second), 0)
 		h := w.Header()
 		h.Set("Content-Type", "application/jwk-set+json")
 		h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(age, 10))

@@ -16,7 +16,6 @@ var (
 var (
 	both         = []string{accessName, refreshName}
 	clearAll     = []string{accessName, refreshName, "older:" + accessName, "older:" + refreshName}
-	noRetry      = [][2]string{{"Cache-Control", "no-store"}}
 	jsonType     = [2]string{"Content-Type", "application/json; charset=utf-8"}
 	retryLater   = [2]string{"Retry-After", "5"}
 	noReferrer   = [2]string{"Referrer-Policy", "no-referrer"}

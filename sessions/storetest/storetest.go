@@ -28,8 +28,8 @@
 // cases". A store that implements sessions.Notifier also gets the notify
 // cases (others skip them). For a driver whose tests start a database
 // server in TestMain, Server, FreePort and AfterExit do the common part. The
-// suite uses the standard library, the sessions module and core (whose gate
-// verifies the managers' tokens).
+// suite uses only the standard library and its sibling modules (sessions,
+// core; core's gate verifies the managers' tokens).
 package storetest
 
 import (
