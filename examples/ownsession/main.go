@@ -71,13 +71,18 @@ func envOr(name, def string) string {
 	return def
 }
 
-// envDuration is envOr for a duration flag's default; a value that does not
-// parse is reported by the flag package as the flag's own error.
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return d
+// envDuration is envOr for a duration; a value that does not parse is an
+// error naming the variable.
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return def, nil
 	}
-	return def
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return d, nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -89,9 +94,22 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.publicURL, "public-url", envOr("PUBLIC_URL", ""), "this app's own `URL`, the iss of its access tokens; https behind TLS (env PUBLIC_URL; default http://<addr>)")
 	fs.StringVar(&o.store, "store", envOr("STORE", "sqlite"), "session `store`: sqlite (a file in -data) or memory (env STORE)")
 	fs.StringVar(&o.data, "data", envOr("DATA_DIR", ""), "`directory` for sessions.db and the dev secret (env DATA_DIR; default a temporary one, removed at exit)")
-	fs.DurationVar(&o.accessTTL, "access-ttl", envDuration("ACCESS_TTL", sessions.DefaultAccessTTL), "access-token `lifetime`, 30s to 1h (env ACCESS_TTL)")
-	fs.DurationVar(&o.grace, "grace", envDuration("GRACE", sessions.DefaultGrace), "how long a rotated refresh token still gets its successor (env GRACE)")
-	fs.DurationVar(&o.poll, "deny-poll", envDuration("DENY_POLL", time.Second), "how often the deny-list reads the revocation feed (env DENY_POLL)")
+	for _, d := range []struct {
+		p         *time.Duration
+		flag, env string
+		def       time.Duration
+		usage     string
+	}{
+		{&o.accessTTL, "access-ttl", "ACCESS_TTL", sessions.DefaultAccessTTL, "access-token `lifetime`, 30s to 1h"},
+		{&o.grace, "grace", "GRACE", sessions.DefaultGrace, "how long a rotated refresh token still gets its successor"},
+		{&o.poll, "deny-poll", "DENY_POLL", time.Second, "how often the deny-list reads the revocation feed"},
+	} {
+		def, err := envDuration(d.env, d.def)
+		if err != nil {
+			return o, err
+		}
+		fs.DurationVar(d.p, d.flag, def, d.usage+" (env "+d.env+")")
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -205,9 +223,11 @@ func (a *app) session(ctx context.Context, secret []byte) error {
 		Issuer: o.publicURL, Store: a.store, Secret: [][]byte{secret},
 		AccessTTL: o.accessTTL, Grace: o.grace,
 		// A stolen refresh token came back: the store has revoked the whole
-		// session already; tell someone.
+		// session already and the manager has logged it. Here an app tells
+		// the user ("was this you?") or its security team.
 		OnReuse: func(_ context.Context, e sessions.ReuseEvent) {
-			slog.Warn("refresh token reused: session revoked", "subject", e.Subject, "generation", e.Generation, "ip", e.IP)
+			slog.Warn("security alert: a refresh token was used twice; the session is revoked, the user must sign in again",
+				"subject", e.Subject, "ip", e.IP, "user_agent", e.UserAgent)
 		},
 	})
 	if err != nil {

@@ -351,6 +351,11 @@ func TestRefusesBadConfig(t *testing.T) {
 			}
 		})
 	}
+	t.Setenv("GRACE", "soon")
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-issuer", iss.URL()}, io.Discard); err == nil || !strings.Contains(err.Error(), "GRACE") {
+		t.Errorf("GRACE=soon: %v, want an error naming GRACE", err)
+	}
+	os.Unsetenv("GRACE")
 	t.Setenv("SESSION_SECRET", "short")
 	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-issuer", iss.URL()}, io.Discard); err == nil || !strings.Contains(err.Error(), "SESSION_SECRET") {
 		t.Errorf("a short SESSION_SECRET: %v", err)
