@@ -11,7 +11,8 @@ MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*
 # Fuzz targets, as <package directory>:<FuzzName>; make fuzz runs each for
 # FUZZTIME. Their seeds (f.Add and testdata/fuzz/<FuzzName>/) run with make test.
 FUZZ_TARGETS := core:FuzzCheck core:FuzzBearer core:FuzzCookieValues \
-                core:FuzzNormalizeCookieDomain core:FuzzParseJWKS
+                core:FuzzNormalizeCookieDomain core:FuzzParseJWKS \
+                core:FuzzDPoPProof
 FUZZTIME     ?= 30s
 # Minimising each new interesting input may take up to this long, and no
 # input is executed meanwhile: Go's default (60s) can swallow a 30s run.

@@ -115,17 +115,26 @@ type Decision struct {
 	// SetCookies are Set-Cookie values to add to the response whether the
 	// request proceeds or not (clearing a session cookie on the older domain).
 	SetCookies []string
+	// Header are other response header lines, name and value, to add
+	// whether the request proceeds or not: DPoP-Nonce, a fresh DPoP server
+	// nonce (on a use_dpop_nonce refusal, and on a pass whose proof used
+	// the previous nonce).
+	Header [][2]string
 }
 
 // Check decides on r: it extracts the token by the configured precedence,
-// verifies it, applies the cross-site rule to cookie tokens and plans the
-// older-domain cleanup. Adapter API: middlewares call it once per request.
+// verifies it (and its DPoP proof), applies the cross-site rule to cookie
+// tokens and plans the older-domain cleanup. Adapter API: middlewares call
+// it once per request.
 func (g *Gate) Check(r Request, opt CheckOptions) Decision {
 	d := g.check(r, opt)
 	if d.Session != nil {
 		if e := g.revoked(opt.Context, d.Session, opt.Strict); e != nil {
 			d.Session, d.Err = nil, e
 		}
+	}
+	if e, ok := d.Err.(*Error); ok && e.nonce != "" {
+		d.Header = nonceHeader(e.nonce)
 	}
 	return d
 }
@@ -137,9 +146,9 @@ func (g *Gate) check(r Request, opt CheckOptions) Decision {
 	}
 	var firstErr *Error
 	if g.cfg.Transfer != TransferCookie {
-		s, e := g.fromHeaders(r)
+		s, nonce, e := g.fromHeaders(opt.Context, r)
 		if s != nil {
-			return Decision{Session: s} // cookie duplicates are ignored
+			return Decision{Session: s, Header: nonceHeader(nonce)} // cookie duplicates are ignored
 		}
 		if e != nil && (e.Kind == ErrMalformedRequest || g.cfg.Transfer == TransferHeader) {
 			return Decision{Err: e}

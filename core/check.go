@@ -1,6 +1,9 @@
 package core
 
-import "strings"
+import (
+	"context"
+	"strings"
+)
 
 // fromCookies decides on the session cookie values of r; found is false
 // when r carries none. headerErr is the header's error, if any; the answer is
@@ -32,64 +35,80 @@ func (g *Gate) fromCookies(r Request, headerErr *Error) (d Decision, found bool)
 var headerSources = [...]Source{SourceAuthorization, SourceCustomHeader, SourceQuery}
 
 // fromHeaders tries the Authorization header, then the custom header, then
-// the query parameter. It returns the first verified session, or the error
-// that outranks the others; a malformed request (a repeated header) ends the
-// search at once.
-func (g *Gate) fromHeaders(r Request) (*Session, *Error) {
+// the query parameter. It returns the first verified session (and a fresh
+// DPoP nonce for the answer, if any), or the error that outranks the others;
+// a malformed request (a repeated header) ends the search at once.
+func (g *Gate) fromHeaders(ctx context.Context, r Request) (*Session, string, *Error) {
 	var first *Error
 	for _, src := range headerSources {
-		tok, e := g.headerToken(r, src)
+		tok, dpop, e := g.headerToken(r, src)
 		if e != nil && e.Kind == ErrMalformedRequest {
-			return nil, e
+			return nil, "", e
 		}
 		if e == nil && tok != "" {
 			var s *Session
-			if s, e = g.verifier.verify(tok, src); s != nil {
-				return s, nil
+			var nonce string
+			if dpop {
+				s, nonce, e = g.withProof(ctx, r, tok)
+			} else {
+				s, e = g.bearer(tok, src)
+			}
+			if s != nil {
+				return s, nonce, nil
+			}
+			if e.Kind == ErrMalformedRequest {
+				return nil, "", e // two DPoP headers
 			}
 		}
 		first = outrank(first, e)
 	}
-	return nil, first
+	return nil, "", first
 }
 
-// headerToken returns the token src carries in r, "" for none.
-func (g *Gate) headerToken(r Request, src Source) (string, *Error) {
+// headerToken returns the token src carries in r, "" for none; dpop is set
+// for "Authorization: DPoP <token>" while DPoP is on.
+func (g *Gate) headerToken(r Request, src Source) (tok string, dpop bool, e *Error) {
 	switch {
 	case src == SourceAuthorization:
-		return authorizationToken(r.Header("Authorization"))
+		return g.authorizationToken(r.Header("Authorization"))
 	case src == SourceCustomHeader && g.cfg.HeaderName != "":
 		vals := r.Header(g.cfg.HeaderName)
 		if len(vals) > 1 {
-			return "", &Error{Kind: ErrMalformedRequest, Source: src}
+			return "", false, &Error{Kind: ErrMalformedRequest, Source: src}
 		}
 		if len(vals) == 1 {
-			return strings.TrimSpace(vals[0]), nil
+			return strings.TrimSpace(vals[0]), false, nil
 		}
 	case src == SourceQuery && g.cfg.QueryParam != "":
-		return r.Query(g.cfg.QueryParam), nil
+		return r.Query(g.cfg.QueryParam), false, nil
 	}
-	return "", nil
+	return "", false, nil
 }
 
-// authorizationToken returns the bearer token of the Authorization lines:
-// none for no line or another scheme, 400 for more than one line.
-func authorizationToken(lines []string) (string, *Error) {
+// authorizationToken returns the token of the Authorization lines, of the
+// Bearer scheme or (while DPoP is on) the DPoP scheme: none for no line or
+// another scheme, 400 for more than one line.
+func (g *Gate) authorizationToken(lines []string) (tok string, dpop bool, e *Error) {
 	switch len(lines) {
 	case 0:
-		return "", nil
+		return "", false, nil
 	case 1:
 	default:
-		return "", &Error{Kind: ErrMalformedRequest, Source: SourceAuthorization}
+		return "", false, &Error{Kind: ErrMalformedRequest, Source: SourceAuthorization}
 	}
 	tok, ok, malformed := bearer(lines[0])
+	if !ok && g.dpop.on {
+		tok, ok, malformed = credentials(lines[0], "dpop")
+		dpop = ok
+	}
 	if malformed {
-		return "", &Error{Kind: ErrMalformed, Source: SourceAuthorization}
+		e := &Error{Kind: ErrMalformed, Source: SourceAuthorization}
+		if dpop {
+			e.dpop = g.dpop.only
+		}
+		return "", false, e
 	}
-	if !ok {
-		return "", nil
-	}
-	return tok, nil
+	return tok, dpop, nil
 }
 
 // bestCookie verifies the cookie values in order and returns the valid one
@@ -106,7 +125,7 @@ func (g *Gate) bestCookie(vals []cookieValue) (*Session, *Error) {
 		if checked == maxCookieVerifications {
 			break
 		}
-		s, e := g.verifier.verify(v.value, SourceCookie)
+		s, e := g.bearer(v.value, SourceCookie)
 		if e == nil || !e.unsigned {
 			checked++
 		}
@@ -156,7 +175,7 @@ func errorRank(kind error) int {
 	switch kind {
 	case ErrMalformedRequest:
 		return 3
-	case ErrKeysUnavailable:
+	case ErrKeysUnavailable, ErrDPoPReplayUnavailable:
 		return 2
 	case ErrCrossSite:
 		return 1

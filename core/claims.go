@@ -50,7 +50,33 @@ func (v *verifier) session(c *compact, now time.Time) (*Session, *Error) {
 	if s.SessionID, e = stringClaim(c.claims[cSid], "sid"); e != nil {
 		return nil, e
 	}
+	if s.KeyBinding, e = keyBinding(c.claims[cCnf]); e != nil {
+		return nil, e
+	}
 	return s, nil
+}
+
+// keyBinding reads cnf (RFC 7800), the text raw, for its jkt (RFC 9449
+// §6.1): the base64url SHA-256 thumbprint of the key the token is bound
+// to. A cnf with no jkt names a confirmation method this gate cannot check
+// (mTLS's x5t#S256, a jwk): such a token is not a bearer token either, so
+// it is refused rather than accepted without its proof.
+func keyBinding(raw string) (string, *Error) {
+	if raw == "" {
+		return "", nil
+	}
+	var cnf map[string]json.RawMessage
+	if raw[0] != '{' || json.Unmarshal([]byte(raw), &cnf) != nil {
+		return "", newError(ErrClaims, errors.New("cnf is not an object"))
+	}
+	jkt, ok := jsonString(string(cnf["jkt"]))
+	if !ok {
+		return "", newError(ErrClaims, errors.New("cnf has no jkt, the only confirmation method this gate checks"))
+	}
+	if len(jkt) != 43 || !canonicalBase64URL(jkt) {
+		return "", newError(ErrClaims, errors.New("cnf.jkt is not a base64url SHA-256 thumbprint"))
+	}
+	return jkt, nil
 }
 
 // dateRule applies the clock to the date claim (cExp, cNbf or cIat) at t:

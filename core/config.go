@@ -137,6 +137,11 @@ type Config struct {
 	// that sends an Authorization header.
 	AuthenticatePreflight bool
 
+	// DPoP configures sender-constrained tokens (RFC 9449): set DPoP.URLs
+	// to accept "Authorization: DPoP <token>" with a proof. A token bound
+	// to a key (cnf.jkt) is refused without its proof in any case.
+	DPoP DPoPConfig
+
 	// JWKS tunes key fetching.
 	JWKS JWKSOptions
 	// Logger receives warnings (JWKS failures, duplicate cookies). Default
@@ -318,5 +323,8 @@ func (c Config) clone() Config {
 	c.CookieNames = slices.Clone(c.CookieNames)
 	c.APIDomains = slices.Clone(c.APIDomains)
 	c.WebsiteOrigins = slices.Clone(c.WebsiteOrigins)
+	c.DPoP.URLs = slices.Clone(c.DPoP.URLs)
+	c.DPoP.Algorithms = slices.Clone(c.DPoP.Algorithms)
+	c.DPoP.NonceSecret = bytes.Clone(c.DPoP.NonceSecret)
 	return c
 }

@@ -133,12 +133,14 @@ func TestConfigCallerSlicesChangedAfterNew(t *testing.T) {
 
 // sharedOnPurpose are the pointer types Config may hold that New keeps as
 // given: a client, a logger and a revocation list are meant to be shared,
-// not copied (a deny-list is live state fed from a store). Funcs cannot be
+// not copied (a deny-list is live state fed from a store; a replay cache is
+// shared by design, between instances even). Funcs cannot be
 // changed through, so they are shared too.
 var sharedOnPurpose = map[reflect.Type]bool{
 	reflect.TypeFor[*http.Client](): true,
 	reflect.TypeFor[*slog.Logger](): true,
 	reflect.TypeFor[Revocations]():  true,
+	reflect.TypeFor[ReplayCache]():  true,
 }
 
 // fillReferences gives every slice and map reachable from v one element, so

@@ -65,6 +65,32 @@ var (
 	// closed, or a strict lookup whose store is unreachable); the request
 	// may succeed later (503).
 	ErrRevocationsUnavailable = errors.New("session revocations unavailable")
+	// ErrDPoPProof: the request's DPoP proof (RFC 9449) is missing,
+	// malformed or wrong: its typ, alg, key, signature, htm, htu, iat or
+	// ath (401 invalid_dpop_proof).
+	ErrDPoPProof = errors.New("DPoP proof invalid")
+	// ErrDPoPReplay: the DPoP proof was used before, within the time it
+	// passes (401 invalid_dpop_proof).
+	ErrDPoPReplay = errors.New("DPoP proof replayed")
+	// ErrDPoPBinding: the proof is valid, but the access token is not bound
+	// to its key: its cnf.jkt is another key's thumbprint, or it has none
+	// (401 invalid_dpop_proof).
+	ErrDPoPBinding = errors.New("DPoP proof key does not match the token's binding")
+	// ErrDPoPNonce: DPoPConfig.RequireNonce is set and the proof carries no
+	// nonce or a stale one; the answer carries a fresh one in DPoP-Nonce
+	// (401 use_dpop_nonce).
+	ErrDPoPNonce = errors.New("DPoP proof needs the server's current nonce")
+	// ErrDPoPRequired: DPoPConfig.Mode is DPoPRequired and the token came
+	// without a proof (Bearer, a cookie, the custom header or the query
+	// parameter) (401).
+	ErrDPoPRequired = errors.New("DPoP proof required")
+	// ErrTokenBound: the token is bound to a key (cnf.jkt) and came without
+	// a proof of it, as a bearer token or in a cookie: whoever copied it
+	// does not hold the key (401).
+	ErrTokenBound = errors.New("session token is DPoP-bound and came without a proof")
+	// ErrDPoPReplayUnavailable: DPoPConfig.Replay could not tell whether the
+	// proof was used before; the request may succeed later (503).
+	ErrDPoPReplayUnavailable = errors.New("DPoP replay protection unavailable")
 	// ErrConfig: a configuration value is invalid. Returned only by
 	// constructors, never from a request.
 	ErrConfig = errors.New("invalid sessiongate configuration")
@@ -80,6 +106,13 @@ type Error struct {
 	// unsigned: the token was refused before any signature check (it never
 	// reached a key), so it cost no signature check.
 	unsigned bool
+	// dpop, when set, makes the answer's challenge DPoP's (the token came
+	// with the DPoP scheme, or DPoP is what the request lacks).
+	dpop *challenge
+	// desc replaces the kind's description in the answer.
+	desc string
+	// nonce is a fresh DPoP nonce the answer carries (ErrDPoPNonce).
+	nonce string
 }
 
 // Error returns the kind's message and the cause, if any.
@@ -143,4 +176,5 @@ var sentinels = []error{
 	ErrNoToken, ErrMalformedRequest, ErrMalformed, ErrTokenTooLarge, ErrAlgorithm, ErrSignature,
 	ErrUnknownKey, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrTokenType, ErrIssuer, ErrAudience,
 	ErrClaims, ErrKeysUnavailable, ErrCrossSite, ErrSessionConflict, ErrSessionRevoked, ErrRevocationsUnavailable,
+	ErrDPoPProof, ErrDPoPReplay, ErrDPoPBinding, ErrDPoPNonce, ErrDPoPRequired, ErrTokenBound, ErrDPoPReplayUnavailable,
 }

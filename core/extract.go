@@ -45,8 +45,12 @@ const (
 // spaces or tabs. ok is false when the scheme is not Bearer (another scheme
 // such as Basic carries no session token); a Bearer value with no token or
 // with white space inside the token is returned as malformed.
-func bearer(v string) (token string, ok, malformed bool) {
-	const scheme = "bearer"
+func bearer(v string) (token string, ok, malformed bool) { return credentials(v, "bearer") }
+
+// credentials extracts the token of an Authorization value of scheme
+// (lower case), as bearer does for "bearer": DPoP's token68 credentials
+// (RFC 9449 §7.1) have the same form.
+func credentials(v, scheme string) (token string, ok, malformed bool) {
 	v = strings.TrimLeft(v, " \t")
 	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
 		return "", false, false

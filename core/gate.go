@@ -17,6 +17,7 @@ type Gate struct {
 	cookies  *CookieWriter
 	cop      *http.CrossOriginProtection
 	noToken  *Error
+	dpop     *dpopVerifier
 
 	lastDupWarn atomic.Int64
 	closeOnce   sync.Once
@@ -29,8 +30,13 @@ func New(cfg Config) (*Gate, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	g := &Gate{cfg: cfg, noToken: &Error{Kind: ErrNoToken}}
-	var err error
+	bases, err := cfg.DPoP.defaults(cfg.Transfer, cfg.Clock)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gate{cfg: cfg}
+	g.dpop = newDPoPVerifier(&g.cfg, bases)
+	g.noToken = g.dpop.noToken()
 	first := ""
 	if len(cfg.CookieNames) > 0 {
 		first = cfg.CookieNames[0]
@@ -91,9 +97,13 @@ func (g *Gate) CookieName() string { return g.cookies.currentName }
 
 // Verify checks one token as if it came from src, with no cookie or
 // cross-site rules: for tokens that reach a service by other means.
-// Config.Revocations is asked too (not strictly).
+// Config.Revocations is asked too (not strictly). A DPoP-bound token is
+// refused (ErrTokenBound): Verify sees no proof.
 func (g *Gate) Verify(token string, src Source) (*Session, error) {
 	s, e := g.verifier.verify(token, src)
+	if e == nil && s.KeyBinding != "" {
+		e = &Error{Kind: ErrTokenBound, Source: src}
+	}
 	if e == nil {
 		e = g.revoked(context.Background(), s, false)
 	}

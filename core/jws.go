@@ -31,7 +31,7 @@ type compact struct {
 // The members read out of a JOSE header and a claim set, by index.
 var (
 	headerNames = [...]string{"alg", "kid", "typ", "crit"}
-	claimNames  = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid"}
+	claimNames  = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "cnf"}
 )
 
 const (
@@ -50,6 +50,7 @@ const (
 	cIat
 	cJti
 	cSid
+	cCnf
 )
 
 var (
@@ -58,34 +59,44 @@ var (
 )
 
 // parseCompact splits and decodes tok. Errors are ErrMalformed with a fixed
-// cause: a decoder's message could quote the token's content. The three
-// segments are decoded into one buffer, and header and claim set are read
-// from one string copy of it: the values read out are substrings of it.
+// cause: a decoder's message could quote the token's content.
 func parseCompact(tok string) (compact, *Error) {
 	var c compact
-	h, p, sig, ok := splitCompact(tok)
-	if !ok {
-		return c, newError(ErrMalformed, errNotCompact)
-	}
-	c.signingInput = tok[:len(h)+1+len(p)]
-	enc := base64.RawURLEncoding
-	hn, pn := enc.DecodedLen(len(h)), enc.DecodedLen(len(p))
-	buf := make([]byte, hn+pn+enc.DecodedLen(len(sig)))
-	_, err1 := enc.Decode(buf[:hn], []byte(h))
-	_, err2 := enc.Decode(buf[hn:hn+pn], []byte(p))
-	_, err3 := enc.Decode(buf[hn+pn:], []byte(sig))
-	if err1 != nil || err2 != nil || err3 != nil {
-		return c, newError(ErrMalformed, errNotCompact) // unreachable after splitCompact
-	}
-	c.sig = buf[hn+pn:]
-	text := string(buf[:hn+pn])
-	if err := readObject(buf[:hn], text[:hn], headerNames[:], c.header[:], false); err != nil {
-		return c, newError(ErrMalformed, fmt.Errorf("JOSE header %w", err))
-	}
-	if err := readObject(buf[hn:hn+pn], text[hn:], claimNames[:], c.claims[:], true); err != nil {
-		return c, newError(ErrMalformed, fmt.Errorf("claim set %w", err))
+	var err error
+	c.signingInput, c.sig, err = decodeCompact(tok, headerNames[:], c.header[:], claimNames[:], c.claims[:])
+	if err != nil {
+		return c, newError(ErrMalformed, err)
 	}
 	return c, nil
+}
+
+// decodeCompact splits and decodes tok, a JWS compact serialisation, and
+// reads the members hNames of its header into hVals and cNames of its claim
+// set into cVals (readObject). Its errors are fixed texts. The three
+// segments are decoded into one buffer, and header and claim set are read
+// from one string copy of it: the values read out are substrings of it.
+func decodeCompact(tok string, hNames, hVals, cNames, cVals []string) (signingInput string, sig []byte, err error) {
+	h, p, s, ok := splitCompact(tok)
+	if !ok {
+		return "", nil, errNotCompact
+	}
+	enc := base64.RawURLEncoding
+	hn, pn := enc.DecodedLen(len(h)), enc.DecodedLen(len(p))
+	buf := make([]byte, hn+pn+enc.DecodedLen(len(s)))
+	_, err1 := enc.Decode(buf[:hn], []byte(h))
+	_, err2 := enc.Decode(buf[hn:hn+pn], []byte(p))
+	_, err3 := enc.Decode(buf[hn+pn:], []byte(s))
+	if err1 != nil || err2 != nil || err3 != nil {
+		return "", nil, errNotCompact // unreachable after splitCompact
+	}
+	text := string(buf[:hn+pn])
+	if err := readObject(buf[:hn], text[:hn], hNames, hVals, false); err != nil {
+		return "", nil, fmt.Errorf("JOSE header %w", err)
+	}
+	if err := readObject(buf[hn:hn+pn], text[hn:], cNames, cVals, true); err != nil {
+		return "", nil, fmt.Errorf("claim set %w", err)
+	}
+	return tok[:len(h)+1+len(p)], buf[hn+pn:], nil
 }
 
 // splitCompact returns the three segments of tok; ok is false unless tok has

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,6 +71,13 @@ var failures = map[error]failure{
 	ErrSessionConflict:        {http.StatusUnauthorized, "invalid_token", "the session cookie carries sessions of different users"},
 	ErrSessionRevoked:         {http.StatusUnauthorized, "invalid_token", "the session has been revoked"},
 	ErrRevocationsUnavailable: {http.StatusServiceUnavailable, "temporarily_unavailable", "session revocations are unavailable, try again later"},
+	ErrDPoPProof:              {http.StatusUnauthorized, "invalid_dpop_proof", "the DPoP proof is invalid"},
+	ErrDPoPReplay:             {http.StatusUnauthorized, "invalid_dpop_proof", "the DPoP proof was used before"},
+	ErrDPoPBinding:            {http.StatusUnauthorized, "invalid_dpop_proof", "the DPoP proof's key is not the key the token is bound to"},
+	ErrDPoPNonce:              {http.StatusUnauthorized, "use_dpop_nonce", "the DPoP proof must carry the server's current nonce"},
+	ErrDPoPRequired:           {http.StatusUnauthorized, "invalid_token", "a DPoP-bound token with a DPoP proof is required"},
+	ErrTokenBound:             {http.StatusUnauthorized, "invalid_token", "the session token is DPoP-bound and needs a DPoP proof"},
+	ErrDPoPReplayUnavailable:  {http.StatusServiceUnavailable, "temporarily_unavailable", "DPoP replay protection is unavailable, try again later"},
 }
 
 func describe(kind error) failure {
@@ -80,12 +88,21 @@ func describe(kind error) failure {
 }
 
 // ErrorResponse renders err the way every adapter answers it by default:
-// status by kind, WWW-Authenticate: Bearer with the RFC 6750 error code for
-// 401 and 400, Retry-After for 503, Cache-Control: no-store, and a small JSON
-// body {"error": ..., "error_description": ...}. The body is built from fixed
-// texts only, so it never contains the token or a cause's message.
+// status by kind, WWW-Authenticate for 401 and 400 (Bearer with the RFC 6750
+// error code; DPoP with the RFC 9449 code and algs when the token came with
+// the DPoP scheme or DPoP is what is missing; both schemes for a request
+// without a token when the gate accepts both), Retry-After for 503,
+// Cache-Control: no-store, and a small JSON body {"error": ...,
+// "error_description": ...}. The body is built from fixed texts only, so it
+// never contains the token or a cause's message. A DPoP-Nonce the refusal
+// carries is not among the headers: it is in Decision.Header.
 func ErrorResponse(err error) Response {
+	var e *Error
+	errors.As(err, &e)
 	f := describe(kindOf(err))
+	if e != nil && e.desc != "" {
+		f.description = e.desc
+	}
 	code := f.code
 	if code == "" {
 		code = "unauthorized"
@@ -93,11 +110,7 @@ func ErrorResponse(err error) Response {
 	h := make([][2]string, 0, 4)
 	switch f.status {
 	case http.StatusUnauthorized, http.StatusBadRequest:
-		if f.code == "" {
-			h = append(h, [2]string{"WWW-Authenticate", "Bearer"})
-		} else {
-			h = append(h, [2]string{"WWW-Authenticate", `Bearer error="` + f.code + `", error_description="` + f.description + `"`})
-		}
+		h = append(h, [2]string{"WWW-Authenticate", challengeLine(e, f)})
 	case http.StatusServiceUnavailable:
 		h = append(h, [2]string{"Retry-After", "5"})
 	}
@@ -112,4 +125,27 @@ func ErrorResponse(err error) Response {
 	b.WriteString(strconv.Quote(f.description))
 	b.WriteString("}\n")
 	return Response{Status: f.status, Code: code, Description: f.description, Header: h, Body: []byte(b.String())}
+}
+
+// challengeLine is the WWW-Authenticate value for f: RFC 6750's Bearer
+// challenge, or RFC 9449 §7.1's DPoP challenge when e asks for it (after
+// "Bearer, " when both schemes are offered, as §7.2's example).
+func challengeLine(e *Error, f failure) string {
+	if e == nil || e.dpop == nil {
+		if f.code == "" {
+			return "Bearer"
+		}
+		return `Bearer error="` + f.code + `", error_description="` + f.description + `"`
+	}
+	algs := `algs="` + e.dpop.algs + `"`
+	var line string
+	if f.code == "" {
+		line = "DPoP " + algs
+	} else {
+		line = `DPoP error="` + f.code + `", error_description="` + f.description + `", ` + algs
+	}
+	if e.dpop.bearer {
+		line = "Bearer, " + line
+	}
+	return line
 }

@@ -49,9 +49,14 @@ type Session struct {
 	// SessionID is the sid claim (OpenID Connect): the long-term session
 	// the token belongs to, which revocation lists key on; "" when absent.
 	SessionID string
-	ExpiresAt time.Time
-	IssuedAt  time.Time // zero when the token has no iat
-	NotBefore time.Time // zero when the token has no nbf
+	// KeyBinding is the cnf.jkt claim (RFC 9449 §6.1): the RFC 7638
+	// thumbprint of the key the token is bound to; "" for a bearer token.
+	// A session with a KeyBinding passed a DPoP proof of that key: the
+	// gate accepts a bound token in no other way.
+	KeyBinding string
+	ExpiresAt  time.Time
+	IssuedAt   time.Time // zero when the token has no iat
+	NotBefore  time.Time // zero when the token has no nbf
 	// Token is the raw token; string(s.Token) to forward it.
 	Token Token
 	// Source is where the token was found; CookieName is set for cookies.

@@ -23,7 +23,15 @@
 // fetch Manager.JWKSHandler. A caller-held crypto.Signer (KMS, HSM) can
 // sign instead.
 //
+// Endpoints (NewEndpoints) is the manager's HTTP face: POST refresh by
+// cookie or bearer, exchange of a provider's token for a new session (POST,
+// or GET with a redirect to a local path), list, revoke and logout
+// authenticated through a gate, and the JWKS. It is a core.Endpoint, which
+// every adapter mounts natively with its Endpoint function, and an
+// http.Handler.
+//
 // The module also holds the Store contract every driver implements, the
-// rotation rule drivers share (Decide), memstore and the store
-// conformance suite (storetest), which runs managers over each driver too.
+// rotation rule drivers share (Decide), memstore, the store conformance
+// suite (storetest), which runs managers over each driver too, and the
+// endpoints' suite (endpointtest), which every adapter runs.
 package sessions

@@ -37,8 +37,9 @@ import (
 // /sessions and /logout are authenticated by an access token through
 // EndpointsConfig.Gate (bearer or cookie, with the gate's cross-site rule
 // and a strict revocation check); a token not issued by this manager is
-// refused. A wrong method is 405 with Allow; any other path under BasePath
-// is 404. Every error is a fixed JSON body {"error", "error_description"}
+// refused. A wrong method is 405 with Allow (OPTIONS too: a frontend on
+// another origin needs the app's CORS middleware in front, which answers
+// preflights); any other path under BasePath is 404. Every error is a fixed JSON body {"error", "error_description"}
 // with Cache-Control: no-store; refresh errors add "retry" (false on 401:
 // the cookies are cleared, sign in again; true on 503: the cookies are
 // kept). No answer carries a token other than to the client it was issued
@@ -257,40 +258,42 @@ func (e *Endpoints) ServeEndpoint(ctx context.Context, r core.EndpointRequest) c
 	if !ok {
 		return notFound()
 	}
-	method := r.Method()
 	switch {
 	case rest == "/refresh":
-		return e.byMethod(ctx, r, route{http.MethodPost: e.refresh})
+		return byMethod(ctx, r, "POST", nil, e.refresh, nil)
 	case rest == "/exchange" && e.provider != nil:
-		return e.byMethod(ctx, r, route{http.MethodGet: e.exchangeGet, http.MethodPost: e.exchangePost})
+		return byMethod(ctx, r, "GET, POST", e.exchangeGet, e.exchangePost, nil)
 	case rest == "/sessions":
-		return e.byMethod(ctx, r, route{http.MethodGet: e.list, http.MethodDelete: e.revokeOthers})
+		return byMethod(ctx, r, "GET, DELETE", e.list, nil, e.revokeOthers)
 	case strings.HasPrefix(rest, "/sessions/") && validID(rest[len("/sessions/"):]):
-		return e.byMethod(ctx, r, route{http.MethodDelete: e.revokeOne})
+		return byMethod(ctx, r, "DELETE", nil, nil, e.revokeOne)
 	case rest == "/logout":
-		return e.byMethod(ctx, r, route{http.MethodPost: e.logout})
-	case rest == "/jwks" && method == http.MethodGet:
-		return e.jwks(r)
+		return byMethod(ctx, r, "POST", nil, e.logout, nil)
 	case rest == "/jwks":
-		return methodNotAllowed("GET")
+		return byMethod(ctx, r, "GET", e.jwks, nil, nil)
 	}
 	return notFound()
 }
 
-// route maps a method to its handler.
-type route map[string]func(context.Context, core.EndpointRequest) core.Response
+// handler answers one method of a route.
+type handler func(context.Context, core.EndpointRequest) core.Response
 
-func (e *Endpoints) byMethod(ctx context.Context, r core.EndpointRequest, rt route) core.Response {
-	if h, ok := rt[r.Method()]; ok {
-		return h(ctx, r)
+// byMethod calls the route's handler for r's method, or answers 405 with
+// allow (the methods that have one).
+func byMethod(ctx context.Context, r core.EndpointRequest, allow string, get, post, del handler) core.Response {
+	var h handler
+	switch r.Method() {
+	case http.MethodGet:
+		h = get
+	case http.MethodPost:
+		h = post
+	case http.MethodDelete:
+		h = del
 	}
-	allow := make([]string, 0, len(rt))
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
-		if rt[m] != nil {
-			allow = append(allow, m)
-		}
+	if h == nil {
+		return methodNotAllowed(allow)
 	}
-	return methodNotAllowed(strings.Join(allow, ", "))
+	return h(ctx, r)
 }
 
 // validID reports whether id can be a session ID (base64url), so that

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"net/http"
 	"time"
@@ -128,7 +129,7 @@ func (e *Endpoints) logout(ctx context.Context, r core.EndpointRequest) core.Res
 }
 
 // jwks is GET /jwks, answered by Manager.JWKSHandler.
-func (e *Endpoints) jwks(r core.EndpointRequest) core.Response {
+func (e *Endpoints) jwks(_ context.Context, r core.EndpointRequest) core.Response {
 	w := &captured{header: http.Header{}}
 	req, err := http.NewRequest(http.MethodGet, "/", nil)
 	if err != nil {
@@ -136,7 +137,7 @@ func (e *Endpoints) jwks(r core.EndpointRequest) core.Response {
 	}
 	req.Host = r.Host()
 	e.m.JWKSHandler().ServeHTTP(w, req)
-	resp := core.Response{Status: w.status, Body: w.body.Bytes()}
+	resp := core.Response{Status: cmp.Or(w.status, http.StatusOK), Body: w.body.Bytes()}
 	for _, k := range []string{"Content-Type", "Cache-Control", "Etag", "Last-Modified"} {
 		for _, v := range w.header[k] {
 			resp.Header = append(resp.Header, [2]string{k, v})

@@ -160,3 +160,47 @@ func TestDefaultClientIPIsTheRemoteHost(t *testing.T) {
 		t.Errorf("List = %+v, want IP 192.0.2.1", list)
 	}
 }
+
+// TestExchangeProviderFuncAndMapUser: a Provider function's key outage is
+// 503 and any other refusal 401; a MapUser error is 403 with a fixed body;
+// the mapped identity is the session's subject.
+func TestExchangeProviderFuncAndMapUser(t *testing.T) {
+	m, g := endpointsEnv(t, core.Config{CookieNames: []string{"sg_access"}})
+	provider := func(_ context.Context, tok string) (*core.Session, error) {
+		switch tok {
+		case "keys-down":
+			return nil, &core.Error{Kind: core.ErrKeysUnavailable}
+		case "forged":
+			return nil, &core.Error{Kind: core.ErrSignature}
+		}
+		return &core.Session{Subject: tok, Issuer: "https://idp.example"}, nil
+	}
+	mapUser := func(_ context.Context, p *core.Session) (sessions.Identity, error) {
+		if p.Subject == "mallory" {
+			return sessions.Identity{}, errors.New("banned user mallory")
+		}
+		return sessions.Identity{Subject: "app:" + p.Subject}, nil
+	}
+	ep, err := sessions.NewEndpoints(m, sessions.EndpointsConfig{Gate: g, Provider: provider, MapUser: mapUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		tok    string
+		status int
+		code   string
+	}{
+		{"keys-down", http.StatusServiceUnavailable, "temporarily_unavailable"},
+		{"forged", http.StatusUnauthorized, "invalid_token"},
+		{"mallory", http.StatusForbidden, "access_denied"},
+		{"alice", http.StatusOK, ""},
+	} {
+		r := serve(ep, "POST", "/auth/exchange", "Authorization", "Bearer "+c.tok)
+		if r.Status != c.status || r.Code != c.code || (c.code != "" && strings.Contains(string(r.Body), c.tok)) {
+			t.Errorf("exchange %s: %d %q %s, want %d %q without the token", c.tok, r.Status, r.Code, r.Body, c.status, c.code)
+		}
+	}
+	if list, err := m.List(context.Background(), "app:alice"); err != nil || len(list) != 1 {
+		t.Errorf("sessions of app:alice = %v, %v; want the one exchange made", list, err)
+	}
+}

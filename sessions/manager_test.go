@@ -468,10 +468,12 @@ func TestKeyBinding(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	s, err := gate(t, e.m, e.clock).Verify(is.AccessToken, core.SourceAuthorization)
-	if err != nil {
-		t.Fatal(err)
+	// A bound token is genuine but passes a gate only with a DPoP proof of
+	// its key: Verify, which sees no proof, refuses it as bound.
+	if _, err := gate(t, e.m, e.clock).Verify(is.AccessToken, core.SourceAuthorization); !errors.Is(err, core.ErrTokenBound) {
+		t.Fatalf("Verify of a bound token = %v, want ErrTokenBound", err)
 	}
+	s := &core.Session{Token: core.Token(is.AccessToken)}
 	if cnf, _ := s.Claims()["cnf"].(map[string]any); cnf["jkt"] != jkt || !is.Session.KeyBound {
 		t.Errorf("cnf = %v, KeyBound %v; want jkt %s", s.Claims()["cnf"], is.Session.KeyBound, jkt)
 	}

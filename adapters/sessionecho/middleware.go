@@ -47,6 +47,9 @@ func New(gate *core.Gate, cfg Config) (echo.MiddlewareFunc, error) {
 			for _, line := range d.SetCookies {
 				c.Response().Header().Add("Set-Cookie", line) // verbatim; c.SetCookie would re-encode
 			}
+			for _, h := range d.Header {
+				c.Response().Header().Add(h[0], h[1]) // DPoP-Nonce
+			}
 			if d.Err != nil {
 				return onError(c, d.Err)
 			}

@@ -16,6 +16,14 @@ func AddSetCookies(resp *fasthttp.Response, lines []string) {
 	}
 }
 
+// AddHeaders adds the other header lines of a core.Decision (Header:
+// DPoP-Nonce) to resp, one line each.
+func AddHeaders(resp *fasthttp.Response, lines [][2]string) {
+	for _, h := range lines {
+		resp.Header.Add(h[0], h[1])
+	}
+}
+
 // WriteError writes core's default answer to err (core.ErrorResponse:
 // status, headers in order, JSON body) to resp, as core.Response.Write does
 // for a net/http ResponseWriter, so every fasthttp adapter refuses byte for

@@ -44,6 +44,7 @@ func New(gate *core.Gate, cfg Config) (fiber.Handler, error) {
 		}
 		d := gate.Check(sessionfasthttp.Request(c.Request()), opts.WithContext(c.Context()))
 		sessionfasthttp.AddSetCookies(c.Response(), d.SetCookies)
+		sessionfasthttp.AddHeaders(c.Response(), d.Header)
 		if d.Err != nil {
 			return onError(c, d.Err)
 		}

@@ -49,6 +49,9 @@ func New(gate *core.Gate, cfg Config) (gin.HandlerFunc, error) {
 		for _, line := range d.SetCookies {
 			c.Writer.Header().Add("Set-Cookie", line)
 		}
+		for _, h := range d.Header {
+			c.Writer.Header().Add(h[0], h[1]) // DPoP-Nonce
+		}
 		if d.Err != nil {
 			onError(c, d.Err)
 			c.Abort()

@@ -45,6 +45,9 @@ func New(gate *core.Gate, cfg Config) (func(http.Handler) http.Handler, error) {
 			for _, c := range d.SetCookies {
 				w.Header().Add("Set-Cookie", c)
 			}
+			for _, h := range d.Header {
+				w.Header().Add(h[0], h[1]) // DPoP-Nonce
+			}
 			if d.Err != nil {
 				onError(w, r, d.Err)
 				return

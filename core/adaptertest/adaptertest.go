@@ -111,4 +111,8 @@ var kinds = []struct {
 	{"ErrIssuer", core.ErrIssuer}, {"ErrAudience", core.ErrAudience}, {"ErrClaims", core.ErrClaims},
 	{"ErrKeysUnavailable", core.ErrKeysUnavailable}, {"ErrCrossSite", core.ErrCrossSite},
 	{"ErrSessionConflict", core.ErrSessionConflict}, {"ErrTokenType", core.ErrTokenType},
+	{"ErrSessionRevoked", core.ErrSessionRevoked}, {"ErrRevocationsUnavailable", core.ErrRevocationsUnavailable},
+	{"ErrDPoPProof", core.ErrDPoPProof}, {"ErrDPoPReplay", core.ErrDPoPReplay}, {"ErrDPoPBinding", core.ErrDPoPBinding},
+	{"ErrDPoPNonce", core.ErrDPoPNonce}, {"ErrDPoPRequired", core.ErrDPoPRequired}, {"ErrTokenBound", core.ErrTokenBound},
+	{"ErrDPoPReplayUnavailable", core.ErrDPoPReplayUnavailable},
 }

@@ -25,18 +25,46 @@ var refusalHeaders = []string{"WWW-Authenticate", "Retry-After", "Content-Type",
 func matchCore(t testing.TB, resp *http.Response, body []byte, d core.Decision, opts Options) {
 	t.Helper()
 	sameLines(t, "Set-Cookie (core's decision)", resp.Header.Values("Set-Cookie"), d.SetCookies)
+	names := decisionHeaderNames(d)
+	for _, name := range names {
+		sameLines(t, name+" (core's decision)", resp.Header.Values(name), headerLines(d.Header, name))
+	}
 	switch {
 	case d.Err == nil:
 		matchPassed(t, resp, body, d.Session)
 	case opts.CustomErrorHandler:
 		matchHandled(t, resp, body, d.Err)
 	default:
-		matchRefusal(t, resp, body, core.ErrorResponse(d.Err))
+		matchRefusal(t, resp, body, core.ErrorResponse(d.Err), names)
 	}
 }
 
-// matchRefusal: status, body bytes and every header line of core's answer.
-func matchRefusal(t testing.TB, resp *http.Response, body []byte, want core.Response) {
+// decisionHeaderNames are the names of d.Header, canonical, and
+// DPoP-Nonce always: an adapter must not send one core did not decide on.
+func decisionHeaderNames(d core.Decision) []string {
+	names := []string{"Dpop-Nonce"}
+	for _, h := range d.Header {
+		if n := http.CanonicalHeaderKey(h[0]); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// headerLines are the values of the lines of hs named name, in order.
+func headerLines(hs [][2]string, name string) []string {
+	var out []string
+	for _, h := range hs {
+		if http.CanonicalHeaderKey(h[0]) == http.CanonicalHeaderKey(name) {
+			out = append(out, h[1])
+		}
+	}
+	return out
+}
+
+// matchRefusal: status, body bytes and every header line of core's answer;
+// decided names the decision's own header lines, already compared.
+func matchRefusal(t testing.TB, resp *http.Response, body []byte, want core.Response, decided []string) {
 	t.Helper()
 	if resp.StatusCode != want.Status {
 		t.Errorf("status = %d, core answers %d", resp.StatusCode, want.Status)
@@ -59,7 +87,7 @@ func matchRefusal(t testing.TB, resp *http.Response, body []byte, want core.Resp
 		}
 		sameLines(t, name+" (core's answer)", resp.Header.Values(name), lines)
 	}
-	noOtherHeaders(t, resp, names)
+	noOtherHeaders(t, resp, append(names, decided...))
 }
 
 // serverHeaders are what the HTTP server itself adds to any answer.
@@ -122,6 +150,9 @@ func matchRow(t testing.TB, resp *http.Response, body []byte, d core.Decision, w
 	sameLines(t, "WWW-Authenticate", resp.Header.Values("WWW-Authenticate"), optional(w.challenge))
 	sameLines(t, "Retry-After", resp.Header.Values("Retry-After"), optional(w.retry))
 	sameLines(t, "Set-Cookie", resp.Header.Values("Set-Cookie"), w.setCookie)
+	if got := len(resp.Header.Values("DPoP-Nonce")) == 1; got != w.nonce {
+		t.Errorf("one DPoP-Nonce line = %v (%q), the row wants %v", got, resp.Header.Values("DPoP-Nonce"), w.nonce)
+	}
 	switch {
 	case w.kind == nil:
 		if d.Err != nil {

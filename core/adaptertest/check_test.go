@@ -65,6 +65,14 @@ func TestMatchCoreFailsOnAnyDifference(t *testing.T) {
 		{"a pass with Cache-Control", passed, 200, reply, [][2]string{jsonType, {"Cache-Control", "no-store"}}, true},
 		{"a pass with a Set-Cookie line core did not ask for", passed, 200, reply,
 			[][2]string{jsonType, {"Set-Cookie", clearing}}, true},
+		{"a pass with a DPoP-Nonce core did not decide on", passed, 200, reply,
+			[][2]string{jsonType, {"DPoP-Nonce", "n1"}}, true},
+		{"a pass with core's DPoP-Nonce", withNonce(passed), 200, reply,
+			[][2]string{jsonType, {"DPoP-Nonce", "n1"}}, false},
+		{"a pass without core's DPoP-Nonce", withNonce(passed), 200, reply, [][2]string{jsonType}, true},
+		{"a refusal with core's DPoP-Nonce", withNonce(refused), exact.Status, exact.Body,
+			append(lines, [2]string{"DPoP-Nonce", "n1"}), false},
+		{"a refusal without core's DPoP-Nonce", withNonce(refused), exact.Status, exact.Body, lines, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &recorder{TB: t}
@@ -75,6 +83,12 @@ func TestMatchCoreFailsOnAnyDifference(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withNonce is d with a DPoP-Nonce line decided.
+func withNonce(d core.Decision) core.Decision {
+	d.Header = [][2]string{{"DPoP-Nonce", "n1"}}
+	return d
 }
 
 // TestNoLeaksFindsTheToken in the body, in any header and in the logs.

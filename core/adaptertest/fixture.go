@@ -30,6 +30,7 @@ type Fixture struct {
 	keys, flaky, down *httptest.Server
 	flakyDown         atomic.Bool
 	logs              *logBuffer
+	dpop              dpopKeys // the DPoP rows' client keys
 }
 
 // NewFixture starts the issuer's key servers on loopback; t.Cleanup stops them.
@@ -39,7 +40,7 @@ func NewFixture(t testing.TB) *Fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Fixture{Issuer: iss, logs: &logBuffer{}}
+	f := &Fixture{Issuer: iss, logs: &logBuffer{}, dpop: newDPoPKeys()}
 	jwks := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(iss.JWKS())

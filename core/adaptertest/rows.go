@@ -12,7 +12,7 @@ import (
 // rows is the conformance table.
 func rows() []row {
 	return slices.Concat(extractionRows, verificationRows, errorHandlerRows, crossSiteRows, optionalRows,
-		olderDomainRows, precedenceRows, tossingRows, tokenFormRows, shapeRows, revocationRows)
+		olderDomainRows, precedenceRows, tossingRows, tokenFormRows, shapeRows, revocationRows, dpopRows)
 }
 
 // Outcomes the rows expect.

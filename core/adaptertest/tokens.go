@@ -25,9 +25,10 @@ type tok struct {
 	notBefore time.Duration  // nbf relative to now; 0: no nbf
 	iss       string         // an issuer other than the fixture's
 	aud       []string
-	kid       string // a key ID other than the signing key's
-	mangle    mangle // applied after signing
-	raw       string // sent as written instead of a minted token
+	kid       string   // a key ID other than the signing key's
+	mangle    mangle   // applied after signing
+	raw       string   // sent as written instead of a minted token
+	cnf       proofKey // the client key the token is bound to (cnf.jkt); noKey: a bearer token
 }
 
 // mangle is what a row does to a signed token.
@@ -78,10 +79,13 @@ func (f *Fixture) mint(t testing.TB, k tok) string {
 	if k.notBefore != 0 {
 		c.NotBefore = now.Add(k.notBefore)
 	}
-	if k.jti != "" || k.extra != nil {
+	if k.jti != "" || k.extra != nil || k.cnf != noKey {
 		c.Extra = map[string]any{}
 		if k.jti != "" {
 			c.Extra["jti"] = k.jti
+		}
+		if k.cnf != noKey {
+			c.Extra["cnf"] = map[string]any{"jkt": thumbprint(f.dpop.key(k.cnf))}
 		}
 		maps.Copy(c.Extra, k.extra)
 	}

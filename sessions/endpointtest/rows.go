@@ -112,6 +112,14 @@ func refreshRows() []row {
 			{Method: "POST", Path: "/refresh/", Want: want{Status: 404, Error: "not_found"}},
 			{Method: "DELETE", Path: "/sessions/a/b", Want: want{Status: 404, Error: "not_found"}},
 		}},
+		{"refresh cookies of two sessions, one ended: the live one is refreshed, the older copies cleared", []step{
+			login("old", "alice"),
+			{Method: "POST", Path: "/logout", Send: []string{"access-bearer=old"}, Want: want{Status: 200, Clear: clearAll}},
+			login("s1", "alice#2"),
+			{Method: "POST", Path: "/refresh", Send: []string{"refresh-cookie=old,s1"}, Save: "s2", Want: want{
+				Status: 200, Set: both, Clear: []string{"older:" + accessName, "older:" + refreshName}, Successor: "s1",
+			}},
+		}},
 		{"older-domain duplicate refresh cookies: newest generation presented, older copy cleared, no reuse", []step{
 			login("s1", "alice"),
 			refreshBy("s1", refreshed, "s2"),
