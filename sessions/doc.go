@@ -30,6 +30,13 @@
 // every adapter mounts natively with its Endpoint function, and an
 // http.Handler.
 //
+// DenyList (NewDenyList) follows a Store's revocation feed, at once on a
+// push where the store is a Notifier and every PollInterval otherwise, and
+// holds the sessions revoked within Keep. Set as core.Config.Revocations, it
+// makes a gate refuse a revoked session's access tokens at once rather than
+// when they expire; a route whose check is Strict asks the store instead.
+// The repository's examples/ownsession runs all of it in one program.
+//
 // The module also holds the Store contract every driver implements, the
 // rotation rule drivers share (Decide), memstore, the store conformance
 // suite (storetest), which runs managers over each driver too, and the
