@@ -30,8 +30,8 @@
 // every adapter mounts natively with its Endpoint function, and an
 // http.Handler.
 //
-// DenyList (NewDenyList) follows a Store's revocation feed, at once on a
-// push where the store is a Notifier and every PollInterval otherwise, and
+// DenyList (NewDenyList) follows a Store's revocation feed, every
+// PollInterval and at once on each push where the store is a Notifier, and
 // holds the sessions revoked within Keep. Set as core.Config.Revocations, it
 // makes a gate refuse a revoked session's access tokens at once rather than
 // when they expire; a route whose check is Strict asks the store instead.
