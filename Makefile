@@ -34,7 +34,7 @@ ISSUER_FLAGS ?=
 .PHONY: help test lint bench demo issuer tidy fuzz mutate
 
 help:
-	@echo "make demo   run the dev issuer and the five scenario examples on loopback, print what to open and curl lines"
+	@echo "make demo   run the dev issuer, the five scenario examples and the own-sessions example on loopback, print what to open and curl lines"
 	@echo "make issuer run the dev issuer on 127.0.0.1:8081 (key kept in your config dir; ISSUER_FLAGS=... for more, -h lists them)"
 	@echo "make test   lint, then test every module with the race detector"
 	@echo "make lint   gofmt, go vet, staticcheck ($(STATICCHECK)) and gocyclo (none over 15) on every module"

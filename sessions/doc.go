@@ -33,6 +33,13 @@
 // needs a proof of the same key). ReplayCache lends a Store to the gates
 // as their shared DPoP replay cache.
 //
+// DenyList (NewDenyList) follows a Store's revocation feed, every
+// PollInterval and at once on each push where the store is a Notifier, and
+// holds the sessions revoked within Keep. Set as core.Config.Revocations, it
+// makes a gate refuse a revoked session's access tokens at once rather than
+// when they expire; a route whose check is Strict asks the store instead.
+// The repository's examples/ownsession runs all of it in one program.
+//
 // The module also holds the Store contract every driver implements, the
 // rotation rule drivers share (Decide), memstore, the store conformance
 // suite (storetest), which runs managers over each driver too, and the

@@ -17,7 +17,7 @@ func KeyInterval(m *Manager) time.Duration { return m.keyInterval() }
 
 // TokenFor makes the genuine refresh token of generation gen of r.
 func TokenFor(m *Manager, r Record, gen uint64) string {
-	return formatRefresh(m.macKeys[0], r.ID, gen, r.Seed)
+	return formatRefresh(m.macKeys[0], r.ID, gen, sessionDigest(&r))
 }
 
 // SignerDER is the PKCS #8 form of the key that signs at now.

@@ -52,6 +52,9 @@ type store struct {
 	down   atomic.Bool  // every call fails with ErrStoreUnavailable
 	// keys, when set, rewrites what Keys returns (a tampered store).
 	keys func([]sessions.KeyRecord) []sessions.KeyRecord
+	// edit, when set, rewrites what Get returns (a row someone changed in
+	// the database).
+	edit func(*sessions.Record)
 }
 
 func newStore() *store { return &store{Store: memstore.New()} }
@@ -77,7 +80,11 @@ func (s *store) Get(ctx context.Context, id string) (sessions.Record, error) {
 	if err := s.fail(); err != nil {
 		return sessions.Record{}, err
 	}
-	return s.Store.Get(ctx, id)
+	r, err := s.Store.Get(ctx, id)
+	if err == nil && s.edit != nil {
+		s.edit(&r)
+	}
+	return r, err
 }
 
 func (s *store) ListByUser(ctx context.Context, subject string, now time.Time) ([]sessions.Record, error) {

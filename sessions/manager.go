@@ -220,7 +220,7 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string, meta Meta) (
 		return nil, fmt.Errorf("%w: unknown session", ErrRefreshInvalid)
 	case err != nil:
 		return nil, fmt.Errorf("sessions: refresh: %w", err)
-	case !m.genuine(t, r.Seed):
+	case !m.genuine(t, sessionDigest(&r)):
 		return nil, fmt.Errorf("%w: secret does not verify", ErrRefreshInvalid)
 	case r.KeyBinding != "" && meta.KeyBinding != r.KeyBinding:
 		return nil, fmt.Errorf("%w: %w", ErrRefreshInvalid, ErrKeyBinding)
@@ -261,10 +261,10 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string, meta Meta) (
 // genuine reports whether t's secret verifies under any configured secret
 // (constant time per secret; a token made under an older Secret still
 // works).
-func (m *Manager) genuine(t refreshToken, seed Hash) bool {
+func (m *Manager) genuine(t refreshToken, digest Hash) bool {
 	ok := false
 	for _, k := range m.macKeys {
-		want := refreshMAC(k, t.sid, t.gen, seed)
+		want := refreshMAC(k, t.sid, t.gen, digest)
 		ok = hmac.Equal(want[:], t.mac[:]) || ok
 	}
 	return ok
@@ -295,7 +295,7 @@ func (m *Manager) issue(key *signingKey, r *Record, now time.Time) (*Issued, err
 	info := infoOf(r)
 	return &Issued{
 		AccessToken: at, AccessExpiresAt: exp,
-		RefreshToken: formatRefresh(m.macKeys[0], r.ID, r.Generation, r.Seed), RefreshExpiresAt: info.ExpiresAt,
+		RefreshToken: formatRefresh(m.macKeys[0], r.ID, r.Generation, sessionDigest(r)), RefreshExpiresAt: info.ExpiresAt,
 		Session: info,
 	}, nil
 }

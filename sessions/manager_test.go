@@ -568,3 +568,42 @@ func TestRevokeListGet(t *testing.T) {
 		t.Errorf("RevokeUser(\"\") = %v, want ErrInvalidArgument", err)
 	}
 }
+
+// TestRefreshRefusesAnEditedSession: someone who can write to the store but
+// does not hold the secret edits their own session to grant more (another
+// subject, other claims, no key binding, a later end). The refresh token no
+// longer verifies, so no access token is made from the edited row.
+func TestRefreshRefusesAnEditedSession(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*sessions.Record)
+	}{
+		{"subject", func(r *sessions.Record) { r.Subject = "admin" }},
+		{"claims", func(r *sessions.Record) { r.Claims = []byte(`{"role":"admin"}`) }},
+		{"key binding", func(r *sessions.Record) { r.KeyBinding = "" }},
+		{"absolute expiry", func(r *sessions.Record) { r.ExpiresAt = r.ExpiresAt.Add(365 * 24 * time.Hour) }},
+		{"creation", func(r *sessions.Record) { r.CreatedAt = r.CreatedAt.Add(time.Hour) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			is, err := e.m.Create(bg, sessions.Identity{Subject: "alice", Claims: map[string]any{"role": "user"}},
+				sessions.Meta{KeyBinding: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.store.edit = tc.edit
+			writes := e.store.writes.Load()
+			_, err = e.m.Refresh(bg, is.RefreshToken, sessions.Meta{KeyBinding: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"})
+			if !errors.Is(err, sessions.ErrRefreshInvalid) {
+				t.Fatalf("refresh of an edited session: %v, want ErrRefreshInvalid", err)
+			}
+			if e.store.writes.Load() != writes {
+				t.Fatal("the edited session was rotated")
+			}
+			e.store.edit = nil
+			if _, err := e.m.Refresh(bg, is.RefreshToken, sessions.Meta{KeyBinding: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"}); err != nil {
+				t.Fatalf("the unedited session no longer refreshes: %v", err)
+			}
+		})
+	}
+}

@@ -118,15 +118,43 @@ func parseGeneration(s string) (uint64, bool) {
 	return g, err == nil
 }
 
-// refreshMAC computes a token's secret under one derived key.
-func refreshMAC(key []byte, sid string, gen uint64, seed Hash) [32]byte {
+// sessionDigest is what a refresh token's secret covers of its session
+// besides ID and generation: the seed, and everything the access tokens it
+// renews are made from (subject, extra claims, key binding) or are bounded
+// by (creation, absolute expiry). Someone who can write to the store but
+// does not hold the manager's secret can then neither make a token nor
+// change what an existing one grants: a session whose subject or claims
+// were edited no longer verifies its own refresh tokens.
+func sessionDigest(r *Record) Hash {
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		h.Write(binary.BigEndian.AppendUint64(n[:0], uint64(len(b))))
+		h.Write(b)
+	}
+	field(r.Seed[:])
+	field([]byte(r.Subject))
+	field(r.Claims)
+	field([]byte(r.KeyBinding))
+	var times [16]byte
+	binary.BigEndian.PutUint64(times[:8], uint64(r.CreatedAt.UnixMicro()))
+	binary.BigEndian.PutUint64(times[8:], uint64(r.ExpiresAt.UnixMicro()))
+	field(times[:])
+	var out Hash
+	h.Sum(out[:0])
+	return out
+}
+
+// refreshMAC computes a token's secret under one derived key; digest is
+// the session's sessionDigest.
+func refreshMAC(key []byte, sid string, gen uint64, digest Hash) [32]byte {
 	m := hmac.New(sha256.New, key)
 	var buf [len(refreshPrefix) + sidLen + 1 + 8 + len(Hash{})]byte
 	b := append(buf[:0], refreshPrefix...)
 	b = append(b, sid...)
 	b = append(b, 0)
 	b = binary.BigEndian.AppendUint64(b, gen)
-	b = append(b, seed[:]...)
+	b = append(b, digest[:]...)
 	m.Write(b)
 	var out [32]byte
 	m.Sum(out[:0])
@@ -134,8 +162,8 @@ func refreshMAC(key []byte, sid string, gen uint64, seed Hash) [32]byte {
 }
 
 // formatRefresh writes the token of generation gen of a session.
-func formatRefresh(key []byte, sid string, gen uint64, seed Hash) string {
-	mac := refreshMAC(key, sid, gen, seed)
+func formatRefresh(key []byte, sid string, gen uint64, digest Hash) string {
+	mac := refreshMAC(key, sid, gen, digest)
 	var sb strings.Builder
 	sb.Grow(maxRefreshLen)
 	sb.WriteString(refreshPrefix)

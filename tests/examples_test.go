@@ -40,7 +40,8 @@ func exampleBinary(t *testing.T, name string) string {
 			return
 		}
 		cmd := exec.Command(goBin, "build", "-o", binDir+string(filepath.Separator),
-			"../examples/samehost", "../examples/crossorigin", "../examples/sharedcookie", "../examples/cookiemigration")
+			"../examples/samehost", "../examples/crossorigin", "../examples/sharedcookie", "../examples/cookiemigration",
+			"../examples/ownsession")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{err, string(out)}
 		}

@@ -25,7 +25,7 @@ Paste the indented lines into a shell; the comment after each says what it answe
 Get a token (the scenarios below use $TOKEN):
     TOKEN=$(curl -s '%[1]s/token?sub=alice' | %[2]s)
 `, issuer, sedToken)
-	for _, scenario := range []func(io.Writer, ports, string){scenario1, scenario2, scenario3, scenario4, scenario5} {
+	for _, scenario := range []func(io.Writer, ports, string){scenario1, scenario2, scenario3, scenario4, scenario5, ownSession} {
 		scenario(&b, p, issuer)
 	}
 	b.WriteString("\n")
@@ -90,4 +90,27 @@ func scenario5(w io.Writer, p ports, issuer string) {
     curl -s -i --cookie "sid=$OLD; sid=$TOKEN" %[1]s/me   # 200 "alice" "Max-Age=0": sid sent twice, the host-only copy is cleared
     curl -s -i %[1]s/me   # 401 "WWW-Authenticate: Bearer"
 `, loopback(p.S5), named("api", p.S5), issuer, sedToken)
+}
+
+func ownSession(w io.Writer, p ports, issuer string) {
+	fmt.Fprintf(w, `
+6. Own sessions: the provider's token exchanged for the app's own session: net/http and SQLite (examples/ownsession) on %[1]s
+   Browser: open %[1]s/ and press the buttons in order. The demo runs it with -grace 2s.
+    PROVIDER=$(curl -s '%[2]s/token?sub=alice' | %[3]s)
+    curl -s -i -c %[4]s -X POST -H "Authorization: Bearer $PROVIDER" %[1]s/auth/exchange   # 200 "sg_access=" "sg_refresh=" "Path=/auth/refresh": a new session, two cookies
+    curl -s -i -X POST -H "Authorization: Bearer $PROVIDER" %[1]s/auth/exchange   # 401 "already used": a provider token works once
+    curl -s -i -b %[4]s %[1]s/api/me   # 200 "alice" "sid": the access cookie verified locally
+    cp %[4]s %[5]s; curl -s -i -b %[4]s -c %[4]s -X POST %[1]s/auth/refresh   # 200 "sg_refresh=": both cookies rotated; %[5]s keeps the previous ones
+    curl -s -i -b %[5]s -X POST %[1]s/auth/refresh   # 200 "expires_in": the previous refresh token within the grace window gets the same successor
+    sleep 2.5; curl -s -i -b %[5]s -X POST %[1]s/auth/refresh   # 401 "session_ended" "Max-Age=0": reuse after the grace window revokes the whole session
+    curl -s -i -b %[4]s %[1]s/api/account   # 401 "revoked": the strict route asks the store
+    sleep 0.5; curl -s -i -b %[4]s %[1]s/api/me   # 401 "revoked": the deny-list has read the feed (-deny-poll; Postgres and Redis push)
+    PROVIDER=$(curl -s '%[2]s/token?sub=alice' | %[3]s)
+    curl -s -i -c %[6]s -X POST -H "Authorization: Bearer $PROVIDER" %[1]s/auth/exchange   # 200 "session_id": signed in again, a new session
+    curl -s -i -b %[6]s %[1]s/auth/sessions   # 200 "current": the live sessions, this one marked
+    curl -s -i -b %[6]s -X DELETE %[1]s/auth/sessions   # 200 "revoked": sign out everywhere else
+    curl -s -i -b %[6]s -X POST -H 'Origin: https://evil.example' %[1]s/auth/logout   # 403 "cross_site_request": another site cannot sign the user out
+    curl -s -i -b %[6]s -c %[6]s -X POST %[1]s/auth/logout   # 200 "Max-Age=0": the session revoked, both cookies cleared
+    curl -s -i -b %[6]s -X POST %[1]s/auth/refresh   # 401 "sign in again": no refresh token left, no retry
+`, loopback(p.S6), issuer, sedToken, "/tmp/sessiongate-demo6.jar", "/tmp/sessiongate-demo6.old", "/tmp/sessiongate-demo6b.jar")
 }

@@ -1,7 +1,8 @@
-// Command demo is `make demo`: it starts the dev issuer and the five
-// scenario examples (examples/samehost, crossorigin, forwarding,
-// sharedcookie, cookiemigration) on loopback, and prints for each scenario
-// what to open and curl lines to paste. Ctrl-C stops everything.
+// Command demo is `make demo`: it starts the dev issuer, the five scenario
+// examples (examples/samehost, crossorigin, forwarding, sharedcookie,
+// cookiemigration) and the own-sessions example (examples/ownsession) on
+// loopback, and prints for each what to open and curl lines to paste.
+// Ctrl-C stops everything.
 //
 //	make demo            (or: go run ./examples/demo from the repository root)
 //
@@ -39,7 +40,7 @@ func main() {
 // clear of 8080 (the adapter quickstarts) and 8081 (make issuer), so the
 // demo runs beside them.
 type ports struct {
-	Issuer, S1, S2, S2WWW, S3, S3Payment, S4, S4API2, S5 int
+	Issuer, S1, S2, S2WWW, S3, S3Payment, S4, S4API2, S5, S6 int
 }
 
 // portFlag is one port and the flag that sets it.
@@ -54,11 +55,11 @@ func (p *ports) flags() []portFlag {
 		{"scenario2-port", &p.S2}, {"scenario2-www-port", &p.S2WWW},
 		{"scenario3-port", &p.S3}, {"scenario3-payment-port", &p.S3Payment},
 		{"scenario4-port", &p.S4}, {"scenario4-api2-port", &p.S4API2},
-		{"scenario5-port", &p.S5},
+		{"scenario5-port", &p.S5}, {"ownsession-port", &p.S6},
 	}
 }
 
-var defaultPorts = ports{Issuer: 9000, S1: 9001, S2: 9002, S2WWW: 9012, S3: 9003, S3Payment: 9013, S4: 9004, S4API2: 9014, S5: 9005}
+var defaultPorts = ports{Issuer: 9000, S1: 9001, S2: 9002, S2WWW: 9012, S3: 9003, S3Payment: 9013, S4: 9004, S4API2: 9014, S5: 9005, S6: 9006}
 
 var portUsage = map[string]string{
 	"issuer-port":            "port of the dev issuer",
@@ -70,6 +71,7 @@ var portUsage = map[string]string{
 	"scenario4-port":         "port of scenario 4's api (Fiber v2)",
 	"scenario4-api2-port":    "port of scenario 4's api2 (Fiber v2)",
 	"scenario5-port":         "port of scenario 5 (Fiber v3)",
+	"ownsession-port":        "port of the own-sessions example (net/http, SQLite)",
 }
 
 func parseFlags(args []string, stderr io.Writer) (ports, error) {
@@ -137,7 +139,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fmt.Fprintln(stdout, "building the five examples (the first run takes a minute or two) ...")
+	fmt.Fprintln(stdout, "building the six examples (the first run takes a minute or two) ...")
 	if err := build(ctx, exs, dir); err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ type example struct {
 	servers  int      // how many "listening on" lines it prints once ready
 }
 
-// examples returns the five programs with their flags for p.
+// examples returns the six programs with their flags for p.
 func examples(p ports, issuer string) []example {
 	a := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 	return []example{
@@ -36,12 +36,17 @@ func examples(p ports, issuer string) []example {
 			"-payment-url", "http://" + a(p.S3Payment)}, 2},
 		{"scenario 4", "sharedcookie", []string{"-api-addr", a(p.S4), "-api2-addr", a(p.S4API2), "-issuer", issuer}, 2},
 		{"scenario 5", "cookiemigration", []string{"-addr", a(p.S5), "-issuer", issuer}, 1},
+		// A short grace window and deny-list poll, so the printed walk
+		// through reuse detection takes seconds, not half a minute. Its
+		// SQLite file lives in a temporary directory removed at exit.
+		{"own sessions", "ownsession", []string{"-addr", a(p.S6), "-issuer", issuer, "-grace", "2s", "-deny-poll", "250ms"}, 1},
 	}
 }
 
 // startIssuer starts the dev issuer for every scenario: /login sets
 // scenario 1's cbo_session_token for the host it is reached on, and the
-// pages of scenarios 2, 4 and 5 may fetch /token.
+// pages of scenarios 2, 4 and 5 and of the own-sessions example may fetch
+// /token.
 func startIssuer(p ports) (*devissuer.Server, error) {
 	cookies, err := devissuer.PlainHTTPCookies("cbo_session_token", "")
 	if err != nil {
@@ -53,6 +58,7 @@ func startIssuer(p ports) (*devissuer.Server, error) {
 		CORSOrigins: []string{
 			fmt.Sprintf("http://www.example.test:%d", p.S2WWW), fmt.Sprintf("http://127.0.0.1:%d", p.S2WWW),
 			fmt.Sprintf("http://api.example.test:%d", p.S4), fmt.Sprintf("http://api.example.test:%d", p.S5),
+			fmt.Sprintf("http://127.0.0.1:%d", p.S6),
 		},
 	})
 }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,7 +83,7 @@ func managerCases() []testCase {
 	return []testCase{
 		{name: "manager/100 concurrent refreshes with one token over 4 managers sharing the store: all succeed with one successor",
 			run: func(t *testing.T, h Harness) { managersSameToken(t, handles(t, h, 4)) }},
-		{name: "manager/reuse after the grace window over 4 managers: the session is revoked and OnReuse fires exactly once",
+		{name: "manager/reuse after the grace window over 4 managers: the session is revoked, OnReuse fires exactly once, and a gate with a DenyList refuses its access token",
 			run: func(t *testing.T, h Harness) { managersReuse(t, handles(t, h, 4)) }},
 		{name: "manager/a generation ahead of a restored database: 401 ahead, nothing revoked, the older token still works",
 			run: managersAhead},
@@ -149,6 +152,10 @@ func managersReuse(t *testing.T, ss []sessions.Store) {
 	if _, err := ms[1].Refresh(bg, first.RefreshToken, sessions.Meta{}); err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
+	g, within := denyListGate(t, ms[3], ss[3], clock)
+	if d := g.Check(core.HTTPRequest(bearer(first.AccessToken)), core.CheckOptions{}); d.Err != nil {
+		t.Fatalf("before the reuse the gate refuses the session's access token: %v", d.Err)
+	}
 	clock.Add(sessions.DefaultGrace + time.Second)
 	var mu sync.Mutex
 	counts := map[string]int{}
@@ -177,6 +184,52 @@ func managersReuse(t *testing.T, ss []sessions.Store) {
 	if _, err := ms[2].Get(bg, first.Session.ID); !errors.Is(err, sessions.ErrSessionEnded) {
 		t.Errorf("Get after reuse = %v, want ErrSessionEnded", err)
 	}
+	start := time.Now()
+	for {
+		d := g.Check(core.HTTPRequest(bearer(first.AccessToken)), core.CheckOptions{})
+		if errors.Is(d.Err, core.ErrSessionRevoked) {
+			break
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%v after the reuse the gate still answers %v for the session's unexpired access token, want ErrSessionRevoked", within, d.Err)
+		}
+		wait(start)
+	}
+}
+
+// denyListGate is a gate trusting m's keys whose Config.Revocations is a
+// DenyList on s (push when s is a Notifier, else polling), on the shared
+// clock, and how soon a revocation must reach it.
+func denyListGate(t *testing.T, m *sessions.Manager, s sessions.Store, clock *fakeClock) (*core.Gate, time.Duration) {
+	t.Helper()
+	poll, within := pollEvery, pollEvery+readSlack
+	if _, push := s.(sessions.Notifier); push {
+		poll, within = time.Hour, pushWithin
+	}
+	d, err := sessions.NewDenyList(bg, s, sessions.DenyListConfig{
+		PollInterval: poll, StaleAfter: 2 * poll, Clock: clock.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("NewDenyList: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	g, err := core.New(core.Config{
+		Issuers: []core.Issuer{m.Issuer()}, Audiences: []string{managerIssuer}, Types: []string{"at+jwt"},
+		Clock: clock.Now, Revocations: d,
+	})
+	if err != nil {
+		t.Fatalf("core.New: %v", err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g, within
+}
+
+// bearer is a GET request carrying tok as a bearer token.
+func bearer(tok string) *http.Request {
+	r, _ := http.NewRequest(http.MethodGet, "https://api.example.com/me", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	return r
 }
 
 func managersAhead(t *testing.T, h Harness) {
