@@ -23,6 +23,10 @@ type transcript struct {
 var compared = []string{"Allow", "Cache-Control", "Content-Type", "Location", "Referrer-Policy", "Retry-After", "WWW-Authenticate"}
 
 var (
+	// maxAge: the JWKS max-age counts down to the next key publication on
+	// the real clock, so two mounts asked a moment apart may differ by a
+	// second; only its presence is compared.
+	maxAge      = regexp.MustCompile(`max-age=[0-9]+`)
 	cookieValue = regexp.MustCompile(`^([^=]+)=[^;]+`)
 	cookieLife  = regexp.MustCompile(`(Max-Age|Expires)=[^;]*`)
 )
@@ -31,6 +35,9 @@ func normalise(resp *http.Response, body []byte) transcript {
 	tr := transcript{status: resp.StatusCode, body: normaliseBody(body)}
 	for _, k := range compared {
 		for _, v := range resp.Header.Values(k) {
+			if k == "Cache-Control" {
+				v = maxAge.ReplaceAllString(v, "max-age=<seconds>")
+			}
 			tr.headers = append(tr.headers, k+": "+v)
 		}
 	}

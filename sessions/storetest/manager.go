@@ -157,21 +157,7 @@ func managersReuse(t *testing.T, ss []sessions.Store) {
 		t.Fatalf("before the reuse the gate refuses the session's access token: %v", d.Err)
 	}
 	clock.Add(sessions.DefaultGrace + time.Second)
-	var mu sync.Mutex
-	counts := map[string]int{}
-	parallel(callers, func(i int) {
-		_, err := ms[i%len(ms)].Refresh(bg, first.RefreshToken, sessions.Meta{IP: "203.0.113.9"})
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case errors.Is(err, sessions.ErrRefreshReused):
-			counts["reused"]++
-		case errors.Is(err, sessions.ErrSessionEnded):
-			counts["ended"]++
-		default:
-			t.Errorf("caller %d: Refresh = %v, want ErrRefreshReused or ErrSessionEnded", i, err)
-		}
-	})
+	counts := reuseAll(t, ms, first.RefreshToken)
 	if counts["reused"] != 1 || fired.Load() != 1 {
 		t.Errorf("%d callers got ErrRefreshReused and OnReuse fired %d times, want 1 and 1 (%d ended)", counts["reused"], fired.Load(), counts["ended"])
 	}
@@ -184,17 +170,44 @@ func managersReuse(t *testing.T, ss []sessions.Store) {
 	if _, err := ms[2].Get(bg, first.Session.ID); !errors.Is(err, sessions.ErrSessionEnded) {
 		t.Errorf("Get after reuse = %v, want ErrSessionEnded", err)
 	}
+	refusedWithin(t, g, first.AccessToken, within)
+}
+
+// refusedWithin fails t unless g refuses tok as revoked within d.
+func refusedWithin(t *testing.T, g *core.Gate, tok string, d time.Duration) {
+	t.Helper()
 	start := time.Now()
 	for {
-		d := g.Check(core.HTTPRequest(bearer(first.AccessToken)), core.CheckOptions{})
-		if errors.Is(d.Err, core.ErrSessionRevoked) {
-			break
+		dec := g.Check(core.HTTPRequest(bearer(tok)), core.CheckOptions{})
+		if errors.Is(dec.Err, core.ErrSessionRevoked) {
+			return
 		}
-		if time.Since(start) > within {
-			t.Fatalf("%v after the reuse the gate still answers %v for the session's unexpired access token, want ErrSessionRevoked", within, d.Err)
+		if time.Since(start) > d {
+			t.Fatalf("%v after the reuse the gate still answers %v for the session's unexpired access token, want ErrSessionRevoked", d, dec.Err)
 		}
 		wait(start)
 	}
+}
+
+// reuseAll presents tok from callers goroutines over ms and counts the
+// answers: "reused" and "ended" (anything else fails t).
+func reuseAll(t *testing.T, ms []*sessions.Manager, tok string) map[string]int {
+	var mu sync.Mutex
+	counts := map[string]int{}
+	parallel(callers, func(i int) {
+		_, err := ms[i%len(ms)].Refresh(bg, tok, sessions.Meta{IP: "203.0.113.9"})
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case errors.Is(err, sessions.ErrRefreshReused):
+			counts["reused"]++
+		case errors.Is(err, sessions.ErrSessionEnded):
+			counts["ended"]++
+		default:
+			t.Errorf("caller %d: Refresh = %v, want ErrRefreshReused or ErrSessionEnded", i, err)
+		}
+	})
+	return counts
 }
 
 // denyListGate is a gate trusting m's keys whose Config.Revocations is a
