@@ -268,7 +268,16 @@ func (e *Endpoints) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // ServeEndpoint answers one request: the framework-free entry every adapter
 // mounts (core.Endpoint).
-func (e *Endpoints) ServeEndpoint(ctx context.Context, r core.EndpointRequest) core.Response {
+func (e *Endpoints) ServeEndpoint(ctx context.Context, r core.EndpointRequest) (resp core.Response) {
+	// The app's callbacks (Provider, MapUser, ClientIP) run inside; a panic
+	// in one is answered 500 here, since fasthttp, unlike net/http, does not
+	// recover a handler's panic and would stop the server.
+	defer func() {
+		if v := recover(); v != nil {
+			e.logger.Error("sessions: endpoint panicked", "path", r.Path(), "panic", fmt.Sprintf("%T", v))
+			resp = probInternal.answer(retryNone)
+		}
+	}()
 	rest, ok := strings.CutPrefix(r.Path(), e.base)
 	if !ok {
 		return notFound()

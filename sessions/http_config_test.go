@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -202,5 +203,44 @@ func TestExchangeProviderFuncAndMapUser(t *testing.T) {
 	}
 	if list, err := m.List(context.Background(), "app:alice"); err != nil || len(list) != 1 {
 		t.Errorf("sessions of app:alice = %v, %v; want the one exchange made", list, err)
+	}
+}
+
+// TestEndpointsAnswer500WhenACallbackPanics: a panic in the app's Provider,
+// MapUser or ClientIP is answered 500 by the framework-free entry itself,
+// so a fasthttp server (which does not recover handlers) keeps running, and
+// the log names neither the token nor the panic's text.
+func TestEndpointsAnswer500WhenACallbackPanics(t *testing.T) {
+	m, g := endpointsEnv(t, core.Config{CookieNames: []string{"sg_access"}})
+	const tok = "provider-token-with-secret-stuff"
+	boom := func() { panic("boom: " + tok) }
+	var logs strings.Builder
+	for i, cfg := range []sessions.EndpointsConfig{
+		{Provider: func(context.Context, string) (*core.Session, error) { boom(); return nil, nil }},
+		{
+			Provider: func(context.Context, string) (*core.Session, error) { return &core.Session{Subject: "alice"}, nil },
+			MapUser: func(context.Context, *core.Session) (sessions.Identity, error) {
+				boom()
+				return sessions.Identity{}, nil
+			},
+		},
+		{
+			Provider: func(context.Context, string) (*core.Session, error) { return &core.Session{Subject: "bob"}, nil },
+			ClientIP: func(core.EndpointRequest) string { boom(); return "" },
+		},
+	} {
+		cfg.Gate = g
+		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		ep, err := sessions.NewEndpoints(m, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := serve(ep, "POST", "/auth/exchange", "Authorization", "Bearer "+tok+strconv.Itoa(i)) // a token per case: exchange uses it up
+		if r.Status != http.StatusInternalServerError || strings.Contains(string(r.Body), tok) {
+			t.Errorf("a panicking callback: %d %s, want 500 without the token", r.Status, r.Body)
+		}
+	}
+	if !strings.Contains(logs.String(), "endpoint panicked") || strings.Contains(logs.String(), tok) {
+		t.Errorf("log %q: want the panic logged without the token", logs.String())
 	}
 }
