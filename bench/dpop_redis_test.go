@@ -1,12 +1,8 @@
 package bench
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +12,7 @@ import (
 
 	"github.com/sessiongate/sessiongate/core"
 	"github.com/sessiongate/sessiongate/stores/redisreplay"
+	"github.com/sessiongate/sessiongate/stores/redisstore/redistest"
 )
 
 // BenchmarkDPoPReplay is a DPoP check (ES256 token from the token cache, a
@@ -96,37 +93,14 @@ func replayGate(b *testing.B, replay core.ReplayCache) *core.Gate {
 	return g
 }
 
-// redisCache starts a redis-server on a free loopback port for this
-// benchmark (skipping without one) and returns a replay cache on it.
+// redisCache starts redis-server on loopback for this benchmark (skipping
+// without one, failing under CI=true) and returns a replay cache on it.
 func redisCache(b *testing.B) core.ReplayCache {
-	bin, err := exec.LookPath("redis-server")
-	switch {
-	case err != nil && os.Getenv("CI") == "true":
-		b.Fatal("no redis-server under CI=true (apt-get install redis-server)")
-	case err != nil:
-		b.Skip("no redis-server (apt-get install redis-server)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	dir := b.TempDir()
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-	cmd.Stdout, cmd.Stderr = nil, os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	client := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 64})
+	srv, stop := redistest.Start("--appendonly", "no")
+	b.Cleanup(stop)
+	srv.Need(b)
+	client := redis.NewClient(&redis.Options{Addr: srv.Standalone, PoolSize: 64})
 	b.Cleanup(func() { client.Close() })
-	for start := time.Now(); client.Ping(context.Background()).Err() != nil; time.Sleep(20 * time.Millisecond) {
-		if time.Since(start) > 5*time.Second {
-			b.Fatalf("redis-server on %s did not answer", addr)
-		}
-	}
 	c, err := redisreplay.New(client, redisreplay.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -24,6 +24,8 @@ require (
 	github.com/valyala/fasthttp v1.69.0
 )
 
+require github.com/sessiongate/sessiongate/sessions v0.1.0 // indirect
+
 require (
 	github.com/MicahParks/keyfunc/v2 v2.1.0 // indirect
 	github.com/andybalholm/brotli v1.2.0 // indirect
@@ -59,6 +61,7 @@ require (
 	github.com/quic-go/quic-go v0.59.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/sessiongate/sessiongate/adapters/sessionfasthttp v0.1.0 // indirect
+	github.com/sessiongate/sessiongate/stores/redisstore v0.1.0
 	github.com/tinylib/msgp v1.6.3 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
@@ -88,3 +91,5 @@ replace (
 	github.com/sessiongate/sessiongate/sessions => ../sessions
 	github.com/sessiongate/sessiongate/stores/redisreplay => ../stores/redisreplay
 )
+
+replace github.com/sessiongate/sessiongate/stores/redisstore => ../stores/redisstore

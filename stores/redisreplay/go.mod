@@ -13,6 +13,7 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/maypok86/otter/v2 v2.4.0 // indirect
+	github.com/sessiongate/sessiongate/stores/redisstore v0.1.0
 	go.uber.org/atomic v1.11.0 // indirect
 	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
@@ -24,3 +25,5 @@ replace (
 	github.com/sessiongate/sessiongate/core => ../../core
 	github.com/sessiongate/sessiongate/sessions => ../../sessions
 )
+
+replace github.com/sessiongate/sessiongate/stores/redisstore => ../redisstore

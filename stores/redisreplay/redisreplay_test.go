@@ -32,9 +32,9 @@ var setups = []setup{{"standalone", false}, {"cluster", true}}
 func newClient(tb testing.TB, cluster bool) redis.UniversalClient {
 	tb.Helper()
 	server.Need(tb)
-	var c redis.UniversalClient = redis.NewClient(&redis.Options{Addr: server.standalone})
+	var c redis.UniversalClient = redis.NewClient(&redis.Options{Addr: server.Standalone})
 	if cluster {
-		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{server.cluster}})
+		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{server.Cluster}})
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
@@ -230,7 +230,7 @@ func TestUseOnceServerGoneMidway(t *testing.T) {
 	useOnce(t, c, key, until)
 	// A client whose every command times out stands for a server that
 	// hangs: CLIENT PAUSE would stop the shared test server for everyone.
-	slow := redis.NewClient(&redis.Options{Addr: server.standalone, ReadTimeout: time.Nanosecond, WriteTimeout: time.Nanosecond,
+	slow := redis.NewClient(&redis.Options{Addr: server.Standalone, ReadTimeout: time.Nanosecond, WriteTimeout: time.Nanosecond,
 		MaxRetries: -1})
 	defer slow.Close()
 	hung := newCache(t, slow, prefix)

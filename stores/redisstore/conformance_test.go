@@ -42,9 +42,9 @@ func harness(cluster bool) storetest.Harness {
 
 // newClient connects to a test server, closed when the test ends.
 func newClient(tb testing.TB, cluster bool) redis.UniversalClient {
-	var c redis.UniversalClient = redis.NewClient(&redis.Options{Addr: server.standalone})
+	var c redis.UniversalClient = redis.NewClient(&redis.Options{Addr: server.Standalone})
 	if cluster {
-		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{server.cluster}})
+		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{server.Cluster}})
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
