@@ -1,14 +1,12 @@
 package sessions_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,29 +22,7 @@ import (
 var bg = context.Background()
 
 // quiet discards log lines of tests that do not look at them.
-var quiet = slog.New(slog.NewTextHandler(discard{}, nil))
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+var quiet = slog.New(slog.DiscardHandler)
 
 // flaky wraps a store: no Notifier (so the list only polls), and reads fail
 // with ErrStoreUnavailable while down is set.
@@ -201,7 +177,7 @@ func TestDenyListInitialLoadSkipsEntriesOlderThanKeep(t *testing.T) {
 }
 
 func TestDenyListDropsEntriesAfterKeep(t *testing.T) {
-	c := &clock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	c := &mclock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	s := memstore.New()
 	defer s.Close()
 	create(t, s, c.Now(), "a1", "a2")
@@ -209,7 +185,7 @@ func TestDenyListDropsEntriesAfterKeep(t *testing.T) {
 	const keep = 8 * time.Minute
 	d := newDenyList(t, s, sessions.DenyListConfig{Keep: keep, PollInterval: 5 * time.Millisecond, Clock: c.Now})
 
-	c.Advance(keep - time.Second)
+	c.Add(keep - time.Second)
 	revoke(t, s, "a2", c.Now())
 	eventually(t, "a2 is listed", func() bool { return d.Len() == 2 })
 	time.Sleep(20 * time.Millisecond) // several polls at Keep - 1s
@@ -217,7 +193,7 @@ func TestDenyListDropsEntriesAfterKeep(t *testing.T) {
 		t.Errorf("just before Keep: %v, want ErrSessionRevoked", err)
 	}
 
-	c.Advance(time.Second + keep/8 + time.Second) // a1 is past Keep + Keep/8
+	c.Add(time.Second + keep/8 + time.Second) // a1 is past Keep + Keep/8
 	eventually(t, "a1 is dropped after Keep + Keep/8", func() bool { return d.Len() == 1 })
 	if err := d.Revoked(bg, sess("a1"), false); err != nil {
 		t.Errorf("after Keep: %v, want nil", err)
@@ -227,27 +203,9 @@ func TestDenyListDropsEntriesAfterKeep(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the feed goroutine and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // staleList returns a list over a store whose feed fails from now on,
 // once the list has turned stale.
-func staleList(t *testing.T, failClosed bool, log *syncBuffer) (*sessions.DenyList, *flaky) {
+func staleList(t *testing.T, failClosed bool, log *logs) (*sessions.DenyList, *flaky) {
 	t.Helper()
 	now := time.Now()
 	f := &flaky{Store: memstore.New()}
@@ -267,7 +225,7 @@ func staleList(t *testing.T, failClosed bool, log *syncBuffer) (*sessions.DenyLi
 }
 
 func TestDenyListStaleFeedFailsOpenWithARateLimitedWarning(t *testing.T) {
-	var log syncBuffer
+	var log logs
 	d, f := staleList(t, false, &log)
 	for range 100 {
 		if err := d.Revoked(bg, sess("sid-fine-7f3a"), false); err != nil {
@@ -294,7 +252,7 @@ func TestDenyListStaleFeedFailsOpenWithARateLimitedWarning(t *testing.T) {
 }
 
 func TestDenyListStaleFeedFailsClosedWith503ThroughAGate(t *testing.T) {
-	var log syncBuffer
+	var log logs
 	d, _ := staleList(t, true, &log)
 	if err := d.Revoked(bg, sess("sid-fine-7f3a"), false); !errors.Is(err, sessions.ErrFeedStale) {
 		t.Errorf("Revoked on a stale, fail-closed list: %v, want ErrFeedStale", err)
@@ -311,7 +269,7 @@ func TestDenyListStaleFeedFailsClosedWith503ThroughAGate(t *testing.T) {
 }
 
 func TestDenyListReadThatHangsMakesTheListStaleAndIsRetried(t *testing.T) {
-	var log syncBuffer
+	var log logs
 	f := &flaky{Store: memstore.New()}
 	defer f.Close()
 	d := newDenyList(t, f, sessions.DenyListConfig{

@@ -24,7 +24,7 @@ var (
 	t0 = time.Date(2031, 3, 4, 5, 6, 7, 891011000, time.UTC)
 )
 
-// mclock is a settable clock (the deny-list tests have their own clock).
+// mclock is a settable clock.
 type mclock struct {
 	mu sync.Mutex
 	t  time.Time

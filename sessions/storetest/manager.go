@@ -65,12 +65,13 @@ func managers(t *testing.T, ss []sessions.Store, clock *fakeClock, cfg sessions.
 	return ms
 }
 
-// gateOf is a gate that trusts m's keys, on the shared clock.
-func gateOf(t *testing.T, m *sessions.Manager, clock *fakeClock) *core.Gate {
+// gateOf is a gate that trusts m's keys, on the shared clock, asking revs
+// (when not nil) about every session.
+func gateOf(t *testing.T, m *sessions.Manager, clock *fakeClock, revs core.Revocations) *core.Gate {
 	t.Helper()
 	g, err := core.New(core.Config{
 		Issuers: []core.Issuer{m.Issuer()}, Audiences: []string{managerIssuer}, Types: []string{"at+jwt"},
-		Clock: clock.Now, DisableTokenCache: true,
+		Clock: clock.Now, DisableTokenCache: true, Revocations: revs,
 	})
 	if err != nil {
 		t.Fatalf("core.New: %v", err)
@@ -227,15 +228,7 @@ func denyListGate(t *testing.T, m *sessions.Manager, s sessions.Store, clock *fa
 		t.Fatalf("NewDenyList: %v", err)
 	}
 	t.Cleanup(func() { d.Close() })
-	g, err := core.New(core.Config{
-		Issuers: []core.Issuer{m.Issuer()}, Audiences: []string{managerIssuer}, Types: []string{"at+jwt"},
-		Clock: clock.Now, Revocations: d,
-	})
-	if err != nil {
-		t.Fatalf("core.New: %v", err)
-	}
-	t.Cleanup(func() { g.Close() })
-	return g, within
+	return gateOf(t, m, clock, d), within
 }
 
 // bearer is a GET request carrying tok as a bearer token.
@@ -281,7 +274,7 @@ func managersKeys(t *testing.T, ss []sessions.Store) {
 	ms := managers(t, ss, clock, sessions.Config{Keys: sessions.KeyPolicy{RotateEvery: every}})
 	gates := make([]*core.Gate, len(ms))
 	for i, m := range ms {
-		gates[i] = gateOf(t, m, clock)
+		gates[i] = gateOf(t, m, clock, nil)
 	}
 	// Slot by slot: the current slot (stored at New), the next (prepublished
 	// at New) and the one after (nobody stored it: every manager finds it
