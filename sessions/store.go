@@ -14,8 +14,9 @@ import (
 //
 // A store never holds a refresh token, nor anything from which one can be
 // made without the manager's secret: a refresh token's secret part is an
-// HMAC, under a key derived from the (planned) manager's secret, of the session ID, the
-// generation and Record.Seed.
+// HMAC, under a key derived from Config.Secret, of the session ID, the
+// generation, Record.Seed and what the session grants (subject, claims,
+// key binding, creation, absolute expiry).
 //
 // Stores keep times to the microsecond (what Postgres keeps), judge them by
 // the times the caller passes (never the database's clock), and give a zero

@@ -3,6 +3,6 @@
 // out. Every method takes one mutex; ListByUser costs the user's sessions,
 // Revoke with All and Sweep cost every session.
 //
-// It implements sessions.Notifier too, so a deny-list in the same process
-// (planned, with the session manager) can learn of a revocation at once.
+// It implements sessions.Notifier too, so a sessions.DenyList in the same
+// process learns of a revocation at once.
 package memstore
