@@ -18,12 +18,14 @@ type DenyListConfig struct {
 	// revocation (Revocation.At): as long as an access token minted before
 	// the revocation can still pass a gate, that is the access-token
 	// lifetime plus the gate's Leeway plus the clock skew between the
-	// instance that revoked and this one. Default 10 minutes: the default
-	// 5-minute access token plus the most Leeway core allows. An entry is
-	// dropped between Keep and Keep + Keep/8 + PollInterval after its
-	// revocation (expired entries are removed in batches). Sweep must keep
-	// the feed at least this long, or a DenyList started later misses
-	// revocations whose tokens still live.
+	// instance that revoked and this one. Default 65 minutes: the longest
+	// AccessTTL the Manager allows (1h) plus the most Leeway core allows, so
+	// raising AccessTTL never lets a revoked session's tokens outlive their
+	// entry; set it shorter to hold fewer entries. An entry is dropped
+	// between Keep and Keep + Keep/8 + PollInterval after its revocation
+	// (expired entries are removed in batches). Sweep must keep the feed
+	// as long as access tokens can live (AccessTTL plus Leeway), or a
+	// DenyList started later misses revocations whose tokens still live.
 	Keep time.Duration
 	// PollInterval is how often the feed is read. Default 2 seconds. A
 	// store that implements Notifier (Postgres, Redis) is also read at
@@ -67,7 +69,7 @@ var (
 )
 
 const (
-	defaultKeep         = 10 * time.Minute
+	defaultKeep         = time.Hour + 5*time.Minute
 	defaultPollInterval = 2 * time.Second
 	defaultStaleAfter   = 10 * time.Second
 	// feedPage is how many feed entries one Revocations call asks for.

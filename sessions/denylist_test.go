@@ -176,6 +176,26 @@ func TestDenyListInitialLoadSkipsEntriesOlderThanKeep(t *testing.T) {
 	}
 }
 
+// TestDenyListDefaultKeepCoversTheLongestAccessToken: by default an entry
+// lives as long as the longest access token the Manager can mint (1h) plus
+// the most leeway a gate allows, so raising AccessTTL alone never lets a
+// revoked session's tokens outlive their entry.
+func TestDenyListDefaultKeepCoversTheLongestAccessToken(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	s := memstore.New()
+	defer s.Close()
+	create(t, s, now.Add(-2*time.Hour), "hour-ago", "too-old")
+	revoke(t, s, "hour-ago", now.Add(-64*time.Minute))
+	revoke(t, s, "too-old", now.Add(-66*time.Minute))
+	d := newDenyList(t, s, sessions.DenyListConfig{Clock: func() time.Time { return now }})
+	if err := d.Revoked(bg, sess("hour-ago"), false); !errors.Is(err, core.ErrSessionRevoked) {
+		t.Errorf("revoked 64 min ago (a 1h token may still live): %v, want ErrSessionRevoked", err)
+	}
+	if err := d.Revoked(bg, sess("too-old"), false); err != nil {
+		t.Errorf("revoked 66 min ago: %v, want nil (every token it had has expired)", err)
+	}
+}
+
 func TestDenyListDropsEntriesAfterKeep(t *testing.T) {
 	c := &mclock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	s := memstore.New()
